@@ -1,0 +1,60 @@
+# Madoguchi — two commands on a fresh machine:
+#   make run    set everything up and serve the demo city on http://127.0.0.1:8000
+#   make test   set everything up and run every test (PostgreSQL when DATABASE_URL is set)
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.8
+MANAGE := $(PY) src/manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# pytest-xdist workers; "auto" uses every core.
+TEST_WORKERS ?= auto
+
+.PHONY: run test setup lint format messages check-migrations bench clean
+
+## Python environment: reinstalled only when the lock file changes.
+$(VENV)/.installed: requirements.lock
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 ($(PYTHON)) is required."; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	@$(UV) pip sync --quiet --python $(PY) --require-hashes requirements.lock
+	@touch $@
+
+## Front-end packages (design tokens, axe-core): reinstalled only when the lock file changes.
+node_modules/.installed: package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js and npm are required."; exit 1; }
+	@npm ci --no-audit --no-fund --silent
+	@touch $@
+
+setup: $(VENV)/.installed node_modules/.installed
+	@mkdir -p var
+
+run: setup
+	@$(MANAGE) migrate --no-input -v 0
+	@$(MANAGE) load_demo
+	@bash scripts/run-dev.sh $(HOST) $(PORT)
+
+test: setup
+	@bash scripts/ensure-browser.sh
+	@$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+lint: setup
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+
+format: setup
+	@$(VENV)/bin/ruff format .
+	@$(VENV)/bin/ruff check --fix .
+
+messages: setup
+	@cd src && ../$(PY) manage.py makemessages -l en --no-obsolete --no-location
+	@$(PY) scripts/compile_messages.py
+
+bench: setup
+	@echo "Benchmarks live under bench/; see docs/performance.md."
+
+clean:
+	rm -rf $(VENV) node_modules var

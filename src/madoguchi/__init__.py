@@ -1,0 +1,1 @@
+"""Madoguchi (窓口): digital services for a Japanese city hall."""

@@ -1,0 +1,32 @@
+"""Reads for accounts, scoped to what the asking user may see."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from madoguchi.organisations.models import Department
+
+from .models import StaffRole, User
+
+
+def staff_members_of_department(*, department: Department) -> QuerySet[User]:
+    """Active staff with their roles in this department (one query for the roles)."""
+    return (
+        User.objects.filter(staff_roles__department=department, is_active=True)
+        .distinct()
+        .order_by("display_name", "pk")
+        .prefetch_related(
+            Prefetch(
+                "staff_roles", queryset=StaffRole.objects.filter(department=department), to_attr="roles_here"
+            )
+        )
+    )
+
+
+def staff_member_get(*, department: Department, user_id: int) -> User:
+    """A member of a department the caller may already see; 404 if not a member."""
+    member = staff_members_of_department(department=department).filter(pk=user_id).first()
+    if member is None:
+        raise Http404
+    return member

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.i18n import set_language as django_set_language
+
+from madoguchi.core.access import public, staff_required
+from madoguchi.organisations.selectors import department_list_visible
+
+
+@public
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html")
+
+
+@staff_required()
+def staff_home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    departments = department_list_visible(user=user).filter(pk__in=user.department_ids)
+    roles = user.staff_roles.select_related("department").order_by("department__sort_order", "role")
+    return render(request, "core/staff_home.html", {"departments": departments, "roles": roles})
+
+
+@public
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers: 200 when the database answers, 503 otherwise."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:
+        return JsonResponse({"status": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+# Django's own view, which sets the language cookie from a POSTed form (no JavaScript needed).
+set_language = public(django_set_language)
+
+
+def error_404(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def error_500(request):
+    # No request context: the database may be what failed.
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("500.html").render(), status=500)
+
+
+def error_403(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+def error_400(request, exception=None):
+    return render(request, "400.html", status=400)

@@ -1,0 +1,300 @@
+"""Settings for Madoguchi.
+
+Every value comes from the environment (see ``.env.example``), with defaults
+that are safe for development. ``MADOGUCHI_PROFILE`` picks one of three
+profiles:
+
+* ``development`` (default): ``make run`` on SQLite, e-mail to the console.
+* ``test``: what ``make test`` uses; fast password hashing, tasks run at once.
+* ``production``: refuses to start without a secret key and allowed hosts,
+  turns on HTTPS-only cookies, HSTS and JSON logs; passes ``check --deploy``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+SRC_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = SRC_DIR.parent
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return default if value in (None, "") else value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in (env(name, default) or "").split(",") if item.strip()]
+
+
+PROFILE = env("MADOGUCHI_PROFILE", "development")
+if PROFILE not in {"development", "test", "production"}:
+    raise ImproperlyConfigured(f"MADOGUCHI_PROFILE must be development, test or production, not {PROFILE!r}")
+IS_PRODUCTION = PROFILE == "production"
+IS_TEST = PROFILE == "test"
+
+DEBUG = env_bool("MADOGUCHI_DEBUG", PROFILE == "development")
+
+SECRET_KEY = env("MADOGUCHI_SECRET_KEY")
+if not SECRET_KEY:
+    if IS_PRODUCTION:
+        raise ImproperlyConfigured("MADOGUCHI_SECRET_KEY is required in production.")
+    SECRET_KEY = "development-only-key-not-for-production-" + "x" * 30
+
+ALLOWED_HOSTS = env_list("MADOGUCHI_ALLOWED_HOSTS", "" if IS_PRODUCTION else "127.0.0.1,localhost,testserver")
+if IS_PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("MADOGUCHI_ALLOWED_HOSTS is required in production.")
+CSRF_TRUSTED_ORIGINS = env_list("MADOGUCHI_CSRF_TRUSTED_ORIGINS")
+
+# The municipality this installation serves (全国地方公共団体コード, 6 digits).
+MADOGUCHI_MUNICIPALITY_CODE = env("MADOGUCHI_MUNICIPALITY_CODE", "042021")
+MADOGUCHI_SITE_URL = env("MADOGUCHI_SITE_URL", "http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "django_tasks",
+    "django_tasks_db",
+    "madoguchi.core",
+    "madoguchi.organisations",
+    "madoguchi.accounts",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "madoguchi.core.middleware.StaffAreaMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "madoguchi.core.middleware.SecurityHeadersMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+if IS_PRODUCTION:
+    # Static files (after `manage.py collectstatic`) served by the application itself.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+
+ROOT_URLCONF = "madoguchi.urls"
+WSGI_APPLICATION = "madoguchi.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "madoguchi.core.context_processors.site",
+            ],
+        },
+    },
+]
+
+# Database: SQLite file by default, PostgreSQL (or any dj-database-url URL) from DATABASE_URL.
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'madoguchi.sqlite3'}"),
+        conn_max_age=int(env("MADOGUCHI_DB_CONN_MAX_AGE", "0")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+            "transaction_mode": "IMMEDIATE",
+        }
+    )
+    DATABASES["default"]["TEST"] = {"NAME": None}  # in memory for tests
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "madoguchi.accounts.backends.EmailBackend",
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email", "display_name")},
+    },
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "madoguchi.accounts.password_validation.MaximumLengthValidator"},
+    {"NAME": "madoguchi.accounts.password_validation.CityWordsValidator"},
+]
+if IS_TEST:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+STAFF_LOGIN_URL = "accounts:staff_login"
+
+# Sessions live in the database so that logging out ends them on the server.
+# A request extends the session; 60 minutes without one ends it (idle timeout).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = int(env("MADOGUCHI_IDLE_TIMEOUT_SECONDS", "3600"))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_NAME = "madoguchi_session"
+CSRF_COOKIE_NAME = "madoguchi_csrf"
+LANGUAGE_COOKIE_NAME = "madoguchi_language"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# Lock-out after repeated log-in failures (django-axes).
+AXES_FAILURE_LIMIT = int(env("MADOGUCHI_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(env("MADOGUCHI_LOGIN_LOCKOUT_MINUTES", "15")))
+# Locked per account, not per address: staff share the city hall's few NAT
+# addresses, and one person's typos must not lock out a whole floor. Rotating
+# the address does not help an attacker against a per-account lock, so axes'
+# warning about it does not apply (docs/decisions/0004-authentication.md).
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "madoguchi.accounts.views.lockout_response"
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = int(env("MADOGUCHI_PROXY_COUNT", "0")) or None
+AXES_SENSITIVE_PARAMETERS = ["username", "password", "otp_token"]
+
+OTP_TOTP_ISSUER = env("MADOGUCHI_TOTP_ISSUER", "Madoguchi")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Background work: Django's Tasks API with the database backend, so that any
+# number of `manage.py db_worker` processes on any host share one queue.
+TASKS = {
+    "default": {
+        "BACKEND": env(
+            "MADOGUCHI_TASK_BACKEND",
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if IS_TEST
+            else "django_tasks_db.DatabaseBackend",
+        ),
+        "QUEUES": ["default"],
+    }
+}
+
+# E-mail: console in development, SMTP otherwise (configured from the environment).
+EMAIL_BACKEND = env(
+    "MADOGUCHI_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if PROFILE == "development"
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env("MADOGUCHI_EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = int(env("MADOGUCHI_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("MADOGUCHI_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("MADOGUCHI_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("MADOGUCHI_EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env("MADOGUCHI_DEFAULT_FROM_EMAIL", "noreply@madoguchi.example")
+
+# Internationalisation: Japanese first, English second.
+LANGUAGE_CODE = "ja"
+LANGUAGES = [("ja", _("日本語")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Tokyo"
+USE_I18N = True
+USE_TZ = True
+
+# Static files: our own, plus the Digital Agency design tokens from npm.
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+NODE_MODULES = BASE_DIR / "node_modules"
+STATICFILES_DIRS = [
+    ("vendor/design-tokens", NODE_MODULES / "@digital-go-jp" / "design-tokens" / "dist"),
+]
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env("MADOGUCHI_MEDIA_ROOT", str(BASE_DIR / "var" / "files"))},
+    },
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if IS_PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# Security headers. Production adds HTTPS-only settings below.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+
+if IS_PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("MADOGUCHI_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(env("MADOGUCHI_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("MADOGUCHI_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-madoguchi_session"
+    CSRF_COOKIE_NAME = "__Host-madoguchi_csrf"
+
+# Logging: JSON lines in production, plain lines elsewhere. Every handler runs
+# the personal-data filter, so no e-mail address, My Number or phone number is
+# written, whatever a message contains.
+LOG_LEVEL = env("MADOGUCHI_LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"personal_data": {"()": "madoguchi.core.logging.PersonalDataFilter"}},
+    "formatters": {
+        "json": {"()": "madoguchi.core.logging.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env("MADOGUCHI_LOG_FORMAT", "json" if IS_PRODUCTION else "plain"),
+            "filters": ["personal_data"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+        # axes writes user names into its messages; we log our own events instead.
+        "axes": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
+}

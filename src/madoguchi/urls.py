@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+from django_otp.admin import OTPAdminSite
+
+urlpatterns = [
+    path("", include("madoguchi.core.urls")),
+    path("", include("madoguchi.accounts.urls")),
+    path("", include("madoguchi.organisations.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "madoguchi.core.views.error_400"
+handler403 = "madoguchi.core.views.error_403"
+handler404 = "madoguchi.core.views.error_404"
+handler500 = "madoguchi.core.views.error_500"
+
+# The admin site is for system administrators who have passed the second
+# factor (also enforced by StaffAreaMiddleware before any admin view runs).
+admin.site.__class__ = OTPAdminSite
+admin.site.site_header = "Madoguchi 管理サイト"
+admin.site.site_title = "Madoguchi"

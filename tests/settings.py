@@ -1,0 +1,17 @@
+"""Settings for the test suite: the ``test`` profile of madoguchi.settings."""
+
+import os
+
+os.environ["MADOGUCHI_PROFILE"] = "test"
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+from madoguchi.settings import *  # noqa: F403
+
+# E-mail goes to a real SMTP server (aiosmtpd) started by the test suite; the port is set per worker.
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = "127.0.0.1"
+LOGGING["handlers"]["personal_data_guard"] = {"class": "tests.support.logguard.PersonalDataGuardHandler"}  # noqa: F405
+LOGGING["root"]["handlers"].append("personal_data_guard")  # noqa: F405
+for _name in ("django", "axes"):
+    LOGGING["loggers"][_name]["handlers"].append("personal_data_guard")  # noqa: F405
+LOGGING["loggers"]["axes"]["level"] = "DEBUG"  # so the guard sees what axes would write  # noqa: F405
