@@ -71,6 +71,8 @@ def smtp_server():
 
 @pytest.fixture(autouse=True)
 def mailbox(smtp_server, settings):
+    # Django's test set-up swaps in the in-memory backend; we want the real SMTP path.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_PORT = smtp_server.port
     smtp_server.handler.messages.clear()
     return smtp_server.handler

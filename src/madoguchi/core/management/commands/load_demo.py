@@ -1,4 +1,3 @@
-
 import yaml
 from django.conf import settings
 from django.core.management import call_command
