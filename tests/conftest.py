@@ -78,6 +78,16 @@ def mailbox(smtp_server, settings):
     return smtp_server.handler
 
 
+@pytest.fixture(autouse=True)
+def japanese_by_default():
+    """Each test starts in Japanese: a request in English leaves English active in the thread."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 # --- the city and its people -----------------------------------------------------
 
 

@@ -7,7 +7,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-pytestmark = pytest.mark.django_db
+# The worker closes database connections between tasks, as it does in production,
+# so this test runs outside a wrapping transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
