@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Serve the demo city with the background worker beside the web server.
-# Ctrl-C (or the end of this script for any reason) stops both.
-set -euo pipefail
+# Ctrl-C stops both; if either stops on its own, the other is stopped too.
+set -uo pipefail
 host=${1:-127.0.0.1}
 port=${2:-8000}
 cd "$(dirname "$0")/.."
@@ -9,7 +9,19 @@ py=.venv/bin/python
 
 $py src/manage.py db_worker --queue-name default --interval 1 &
 worker=$!
-trap 'kill "$worker" 2>/dev/null || true; wait "$worker" 2>/dev/null || true' EXIT INT TERM
+$py src/manage.py runserver "$host:$port" &
+web=$!
+echo "Serving on http://$host:$port/ with the background worker. Ctrl-C stops both."
 
-echo "Serving on http://$host:$port/ (worker pid $worker). Ctrl-C stops both."
-$py src/manage.py runserver "$host:$port"
+stop() {
+  trap - INT TERM
+  kill -TERM "$web" "$worker" 2>/dev/null
+  wait "$web" "$worker" 2>/dev/null
+}
+trap 'stop; exit 130' INT
+trap 'stop; exit 143' TERM
+
+wait -n "$web" "$worker"
+status=$?
+stop
+exit "$status"

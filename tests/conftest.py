@@ -10,17 +10,19 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from madoguchi.accounts.models import StaffRole, User
 from madoguchi.organisations.models import Department
 from madoguchi.organisations.services import municipality_load_from_file
+from tests.factories import PASSWORD as PASSWORD  # re-exported for the tests
+from tests.factories import CitizenFactory, StaffFactory
 from tests.support import logguard
 
 ROOT = Path(__file__).resolve().parent.parent
 CITY_FILE = ROOT / "data" / "municipalities" / "042021-ishinomaki.yaml"
-PASSWORD = "correct-horse-battery-7"
 
 
 # --- personal data never reaches the logs -------------------------------------
@@ -101,24 +103,14 @@ def department(code: str) -> Department:
 
 
 def make_staff(email: str, name: str, *roles: tuple[str, str]) -> User:
-    user = User.objects.create_user(email, PASSWORD, display_name=name, kind=User.Kind.STAFF)
-    for code, role in roles:
-        StaffRole.objects.create(user=user, department=department(code), role=role)
-    if any(role == StaffRole.Role.SYSADMIN for _c, role in roles):
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
-    return user
+    return StaffFactory(
+        email=email, display_name=name, roles=[(department(code), role) for code, role in roles]
+    )
 
 
 def make_citizen(email: str, name: str = "", *, verified: bool = True) -> User:
-    from django.utils import timezone
-
-    return User.objects.create_user(
-        email,
-        PASSWORD,
-        display_name=name,
-        kind=User.Kind.CITIZEN,
-        email_verified_at=timezone.now() if verified else None,
+    return CitizenFactory(
+        email=email, display_name=name, email_verified_at=timezone.now() if verified else None
     )
 
 
