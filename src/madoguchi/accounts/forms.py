@@ -136,22 +136,6 @@ def _role_choices(by: User):
     return choices
 
 
-class StaffMemberForm(forms.Form):
-    email = forms.EmailField(
-        label=_("職員のメールアドレス"), widget=forms.EmailInput(attrs={"autocomplete": "off"})
-    )
-    display_name = forms.CharField(label=_("氏名"), max_length=100)
-    roles = forms.MultipleChoiceField(
-        label=_("役割"),
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": _("役割を一つ以上選んでください。")},
-    )
-
-    def __init__(self, *args, by: User, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["roles"].choices = _role_choices(by)
-
-
 class StaffRolesForm(forms.Form):
     roles = forms.MultipleChoiceField(
         label=_("役割"),
@@ -162,3 +146,12 @@ class StaffRolesForm(forms.Form):
     def __init__(self, *args, by: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["roles"].choices = _role_choices(by)
+
+
+class StaffMemberForm(StaffRolesForm):
+    email = forms.EmailField(
+        label=_("職員のメールアドレス"), widget=forms.EmailInput(attrs={"autocomplete": "off"})
+    )
+    display_name = forms.CharField(label=_("氏名"), max_length=100)
+
+    field_order = ["email", "display_name", "roles"]
