@@ -15,3 +15,9 @@ LOGGING["root"]["handlers"].append("personal_data_guard")  # noqa: F405
 for _name in ("django", "axes"):
     LOGGING["loggers"][_name]["handlers"].append("personal_data_guard")  # noqa: F405
 LOGGING["loggers"]["axes"]["level"] = "DEBUG"  # so the guard sees what axes would write  # noqa: F405
+
+# Fixed test keys (never used anywhere else).
+MADOGUCHI_FIELD_KEYS = "test1:" + "MTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTE="
+MADOGUCHI_INDEX_KEYS = "itest1:" + "MjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjI="
+MADOGUCHI_KEY_FILE = ""
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.privacy_testapp"]  # noqa: F405

@@ -37,7 +37,10 @@ def test_staff_routes_are_all_staff_only():
     assert public_staff == {"accounts:staff_login"}
 
 
-SAMPLE_KWARGS = {"code": "kaigo-hoken", "user_id": 1, "uidb64": "MQ", "token": "abc-def"}
+SAMPLE_KWARGS = {
+    "code": "kaigo-hoken", "user_id": 1, "uidb64": "MQ", "token": "abc-def",
+    "file_id": "00000000-0000-4000-8000-000000000000", "label": "privacy_testapp.resident", "pk": "1",
+}  # fmt: skip
 
 
 def _sample_url(route):

@@ -16,6 +16,8 @@ PRODUCTION = {
     "MADOGUCHI_SECRET_KEY": "k" * 20 + "-production-secret-for-the-check-" + "q" * 20,
     "MADOGUCHI_ALLOWED_HOSTS": "madoguchi.city.example",
     "DJANGO_SETTINGS_MODULE": "madoguchi.settings",
+    "MADOGUCHI_FIELD_KEYS": "p1:" + "MzMzMzMzMzMzMzMzMzMzMzMzMzMzMzMzMzMzMzMzMzM=",
+    "MADOGUCHI_INDEX_KEYS": "pi1:" + "NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ0NDQ=",
 }
 
 
@@ -44,6 +46,13 @@ def test_production_refuses_to_start_without(missing):
     result = _manage("check", env_extra=env)
     assert result.returncode != 0
     assert f"{missing} is required in production" in result.stderr
+
+
+def test_production_deploy_check_fails_without_encryption_keys():
+    env = {k: v for k, v in PRODUCTION.items() if not k.endswith("_KEYS")}
+    result = _manage("check", "--deploy", env_extra=env)
+    assert result.returncode != 0
+    assert "madoguchi.E001" in result.stderr and "No encryption keys" in result.stderr
 
 
 def test_production_settings_are_https_only():

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "madoguchi.core",
     "madoguchi.organisations",
     "madoguchi.accounts",
+    "madoguchi.privacy",
 ]
 
 MIDDLEWARE = [
@@ -88,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "madoguchi.core.context.RequestContextMiddleware",
     "madoguchi.core.middleware.StaffAreaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -192,6 +194,41 @@ AXES_SENSITIVE_PARAMETERS = ["username", "password", "otp_token"]
 
 OTP_TOTP_ISSUER = env("MADOGUCHI_TOTP_ISSUER", "Madoguchi")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Caches: the rate-limit counters live in the database so that every web
+# process on every host counts together (`manage.py createcachetable`).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "madoguchi_cache"},
+}
+RATELIMIT_USE_CACHE = "ratelimit"
+# Requests per client address: "count/period" (s, m, h, d; e.g. "30/10m").
+MADOGUCHI_RATE_LIMITS = {
+    "login": env("MADOGUCHI_RATE_LIMIT_LOGIN", "30/10m"),
+    "signup": env("MADOGUCHI_RATE_LIMIT_SIGNUP", "10/h"),
+    "email": env("MADOGUCHI_RATE_LIMIT_EMAIL", "10/h"),
+    "submission": env("MADOGUCHI_RATE_LIMIT_SUBMISSION", "30/10m"),
+    "lookup": env("MADOGUCHI_RATE_LIMIT_LOOKUP", "120/m"),
+}
+
+# Encryption keys for sensitive fields (docs/security.md). In development a key
+# file is created under var/keys/ on first use; production must configure keys.
+MADOGUCHI_FIELD_KEYS = env("MADOGUCHI_FIELD_KEYS", "")
+MADOGUCHI_INDEX_KEYS = env("MADOGUCHI_INDEX_KEYS", "")
+MADOGUCHI_KEY_FILE = env(
+    "MADOGUCHI_KEY_FILE", "" if IS_PRODUCTION else str(BASE_DIR / "var" / "keys" / "keys.txt")
+)
+MADOGUCHI_CREATE_KEY_FILE = PROFILE == "development"
+
+# Uploads: size and pixel caps; optional virus scanning through clamd
+# ("tcp:127.0.0.1:3310" or "unix:/run/clamav/clamd.ctl"; empty = off).
+MADOGUCHI_UPLOAD_MAX_BYTES = int(env("MADOGUCHI_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+MADOGUCHI_UPLOAD_MAX_PIXELS = int(env("MADOGUCHI_UPLOAD_MAX_PIXELS", str(40_000_000)))
+MADOGUCHI_CLAMD_ADDRESS = env("MADOGUCHI_CLAMD_ADDRESS", "")
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # Background work: Django's Tasks API with the database backend, so that any
 # number of `manage.py db_worker` processes on any host share one queue.

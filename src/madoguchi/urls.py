@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("madoguchi.core.urls")),
     path("", include("madoguchi.accounts.urls")),
     path("", include("madoguchi.organisations.urls")),
+    path("", include("madoguchi.privacy.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+
+from madoguchi.privacy.registry import Retention, personal_data_file
+
+DAY = timedelta(days=1)
 
 
 class UserManager(BaseUserManager["User"]):
@@ -28,6 +34,47 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **extra)
 
 
+@personal_data_file(
+    name="オンライン窓口利用者アカウント",
+    department="ict",
+    purpose="オンラインで手続を行う市民を識別し、連絡するため",
+    items=(
+        "メールアドレス",
+        "呼び名",
+        "パスワード（不可逆に変換）",
+        "使う言語",
+        "登録日時",
+        "最終ログイン日時",
+    ),
+    subjects="アカウントを登録した市民",
+    sources="本人がオンラインで登録",
+    retention=Retention(
+        period="アカウントの削除まで（メールアドレスが確認されないものは登録から7日）",
+        expired=lambda now: User.objects.filter(
+            kind=User.Kind.CITIZEN, email_verified_at__isnull=True, date_joined__lt=now - 7 * DAY
+        ),
+        expiry_of=lambda u: u.date_joined + 7 * DAY,
+    ),
+    filter_subjects=lambda qs: qs.filter(kind="citizen"),
+)
+@personal_data_file(
+    name="職員アカウント",
+    department="ict",
+    purpose="職員を識別し、権限に応じた操作だけを許すため",
+    items=("メールアドレス", "氏名", "所属と役割", "パスワード（不可逆に変換）", "最終ログイン日時"),
+    subjects="市の職員",
+    sources="課管理者又はシステム管理者が登録",
+    retention=Retention(
+        period="異動・退職により無効にしてから5年",
+        expired=lambda now: User.objects.filter(
+            kind=User.Kind.STAFF, is_active=False, deactivated_at__lt=now - 5 * 365 * DAY
+        ),
+        expiry_of=lambda u: u.deactivated_at + 5 * 365 * DAY if u.deactivated_at else None,
+    ),
+    filter_subjects=lambda qs: qs.filter(kind="staff"),
+    in_register=False,
+    excluded_reason="職員の人事・服務に関する事項を記録するファイル（帳簿への掲載を要しない）",
+)
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who logs in: a citizen, or a member of the city's staff.
 
@@ -47,6 +94,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("管理サイトを使える"), default=False)
     date_joined = models.DateTimeField(_("登録日時"), default=timezone.now)
     email_verified_at = models.DateTimeField(_("メール確認日時"), null=True, blank=True)
+    deactivated_at = models.DateTimeField(_("無効にした日時"), null=True, blank=True)
     preferred_language = models.CharField(
         _("使う言語"), max_length=5, choices=[("ja", "日本語"), ("en", "English")], default="ja"
     )
@@ -96,6 +144,19 @@ class User(AbstractBaseUser, PermissionsMixin):
         return frozenset(d for d, _r in self.role_set)
 
 
+@personal_data_file(
+    name="職員の所属と役割",
+    department="ict",
+    purpose="職員の権限を課ごとに管理するため",
+    items=("職員ID", "課", "役割", "付与日時", "付与した職員"),
+    subjects="市の職員",
+    sources="課管理者又はシステム管理者が登録",
+    retention=Retention(
+        period="役割を外すまで（外したときに削除）", manual="課管理者が役割を外すと削除される。"
+    ),
+    in_register=False,
+    excluded_reason="職員の人事・服務に関する事項を記録するファイル（帳簿への掲載を要しない）",
+)
 class StaffRole(models.Model):
     """A role a staff member holds in a department (兼務 gives several)."""
 
@@ -105,8 +166,9 @@ class StaffRole(models.Model):
         DEPT_ADMIN = "dept_admin", _("課管理者")
         DX_OFFICER = "dx_officer", _("DX推進担当")
         SYSADMIN = "sysadmin", _("システム管理者")
+        AUDITOR = "auditor", _("監査担当")
 
-    GLOBAL_ROLES = frozenset({Role.DX_OFFICER, Role.SYSADMIN})
+    GLOBAL_ROLES = frozenset({Role.DX_OFFICER, Role.SYSADMIN, Role.AUDITOR})
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_roles")
     department = models.ForeignKey(

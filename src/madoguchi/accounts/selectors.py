@@ -6,6 +6,8 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from madoguchi.organisations.models import Department
+from madoguchi.privacy.audit import audit_record
+from madoguchi.privacy.models import AuditEvent
 
 from .models import StaffRole, User
 
@@ -24,9 +26,20 @@ def staff_members_of_department(*, department: Department) -> QuerySet[User]:
     )
 
 
-def staff_member_get(*, department: Department, user_id: int) -> User:
-    """A member of a department the caller may already see; 404 if not a member."""
+def department_staff_list(*, department: Department, viewer: User) -> list[User]:
+    """The department's staff for its page; the read of their names is audited."""
+    members = list(staff_members_of_department(department=department))
+    audit_record(action=AuditEvent.Action.READ, object_type="organisations.department.staff",
+                 object_id=department.code, department_code=department.code, fields=["display_name", "roles"],
+                 actor=viewer)  # fmt: skip
+    return members
+
+
+def staff_member_get(*, department: Department, user_id: int, viewer: User) -> User:
+    """A member of a department the caller may already see; 404 if not a member. The read is audited."""
     member = staff_members_of_department(department=department).filter(pk=user_id).first()
     if member is None:
         raise Http404
+    audit_record(action=AuditEvent.Action.READ, object_type="accounts.user", object_id=member.pk,
+                 department_code=department.code, fields=["email", "display_name", "roles"], actor=viewer)  # fmt: skip
     return member

@@ -14,12 +14,16 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from madoguchi.organisations.models import Department
+from madoguchi.privacy.audit import audit_record, audited
+from madoguchi.privacy.models import AuditEvent
 
 from .models import StaffRole, User
 from .tasks import send_account_email
 from .tokens import decode_uid, email_verification_token
 
 logger = logging.getLogger(__name__)
+
+USER = "accounts.user"
 
 
 def _send_after_commit(user: User, kind: str) -> None:
@@ -60,6 +64,8 @@ def citizen_register(
     validate_password(password, user)
     user.set_password(password)
     user.save()
+    audit_record(action=AuditEvent.Action.CREATE, object_type=USER, object_id=user.pk,
+                 fields=["email", "display_name", "password"], purpose="利用者登録")  # fmt: skip
     _send_after_commit(user, "verify_email")
     logger.info("citizen registered user_id=%s", user.pk)
     return user
@@ -73,6 +79,8 @@ def citizen_verify_email(*, uidb64: str, token: str) -> User | None:
         return None
     user.email_verified_at = timezone.now()
     user.save(update_fields=["email_verified_at"])
+    audit_record(action=AuditEvent.Action.CHANGE, object_type=USER, object_id=user.pk,
+                 fields=["email_verified_at"], purpose="メールアドレスの確認", actor=user)  # fmt: skip
     logger.info("e-mail verified user_id=%s", user.pk)
     return user
 
@@ -123,8 +131,11 @@ def totp_device_verify(*, user: User, token: str) -> TOTPDevice | None:
     return None
 
 
+@transaction.atomic
 def totp_devices_delete(*, user: User, by: User) -> None:
     TOTPDevice.objects.filter(user=user).delete()
+    audit_record(action=AuditEvent.Action.DELETE, object_type="otp_totp.totpdevice", object_id=user.pk,
+                 fields=["second_factor"], purpose="2段階認証の解除・リセット", actor=by)  # fmt: skip
     logger.info("second factor removed user_id=%s by_user_id=%s", user.pk, by.pk)
 
 
@@ -159,11 +170,21 @@ def _check_roles(roles: Iterable[str], by: User) -> list[str]:
     return roles
 
 
-@transaction.atomic
 def staff_member_add(
     *, by: User, department: Department, email: str, display_name: str, roles: Iterable[str]
 ) -> StaffChange:
     """Give a person roles in a department, creating (and inviting) the account if new."""
+    with audited(action=AuditEvent.Action.CHANGE, object_type=USER, department_code=department.code,
+                 fields=["email", "display_name", "roles"], purpose="職員の登録", actor=by) as audit:  # fmt: skip
+        with transaction.atomic():
+            change = _staff_member_add(by=by, department=department, email=email, display_name=display_name,
+                                       roles=roles)  # fmt: skip
+            audit.success(object_id=change.user.pk,
+                          action=AuditEvent.Action.CREATE if change.created else AuditEvent.Action.CHANGE)  # fmt: skip
+    return change
+
+
+def _staff_member_add(*, by, department, email, display_name, roles) -> StaffChange:
     _check_can_manage(by, department)
     roles = _check_roles(roles, by)
     email = normalise_email(email)
@@ -181,7 +202,8 @@ def staff_member_add(
         user = User.objects.create_user(email, None, display_name=display_name.strip(), kind=User.Kind.STAFF)
     elif not user.is_active:
         user.is_active = True
-        user.save(update_fields=["is_active"])
+        user.deactivated_at = None
+        user.save(update_fields=["is_active", "deactivated_at"])
     for role in roles:
         StaffRole.objects.get_or_create(
             user=user, department=department, role=role, defaults={"granted_by": by}
@@ -193,9 +215,16 @@ def staff_member_add(
     return StaffChange(user, created)
 
 
-@transaction.atomic
 def staff_roles_set(*, by: User, department: Department, user: User, roles: Iterable[str]) -> None:
     """Replace the roles a staff member holds in one department."""
+    with audited(action=AuditEvent.Action.CHANGE, object_type=USER, object_id=user.pk,
+                 department_code=department.code, fields=["roles"], purpose="職員の役割の変更", actor=by) as audit:  # fmt: skip
+        with transaction.atomic():
+            _staff_roles_set(by=by, department=department, user=user, roles=roles)
+            audit.success()
+
+
+def _staff_roles_set(*, by, department, user, roles) -> None:
     _check_can_manage(by, department)
     roles = _check_roles(roles, by)
     current = set(StaffRole.objects.filter(user=user, department=department).values_list("role", flat=True))
@@ -217,9 +246,17 @@ def staff_roles_set(*, by: User, department: Department, user: User, roles: Iter
     logger.info("staff roles changed user_id=%s department=%s by_user_id=%s", user.pk, department.code, by.pk)
 
 
-@transaction.atomic
 def staff_member_remove(*, by: User, department: Department, user: User) -> None:
     """Take all of a person's roles in a department; with none left anywhere, the account is closed."""
+    with audited(action=AuditEvent.Action.CHANGE, object_type=USER, object_id=user.pk,
+                 department_code=department.code, fields=["roles", "is_active"], purpose="職員を課から外す",
+                 actor=by) as audit:  # fmt: skip
+        with transaction.atomic():
+            _staff_member_remove(by=by, department=department, user=user)
+            audit.success()
+
+
+def _staff_member_remove(*, by, department, user) -> None:
     _check_can_manage(by, department)
     if by.pk == user.pk:
         raise ValidationError(_("自分自身を課から外すことはできません。"))
@@ -230,7 +267,8 @@ def staff_member_remove(*, by: User, department: Department, user: User) -> None
     StaffRole.objects.filter(user=user, department=department).delete()
     if not StaffRole.objects.filter(user=user).exists():
         user.is_active = False
-        user.save(update_fields=["is_active"])
+        user.deactivated_at = timezone.now()
+        user.save(update_fields=["is_active", "deactivated_at"])
         from django.contrib.sessions.models import Session
 
         _end_sessions(user, Session)

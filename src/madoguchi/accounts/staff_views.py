@@ -71,7 +71,7 @@ def member_add(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def member_detail(request: HttpRequest, code: str, user_id: int) -> HttpResponse:
     department = _managed_department(request, code)
-    member = staff_member_get(department=department, user_id=user_id)
+    member = staff_member_get(department=department, user_id=user_id, viewer=request.user)
     initial = {"roles": [r.role for r in member.roles_here]}
     form = StaffRolesForm(request.POST or None, by=request.user, initial=initial)
     action = request.POST.get("action", "roles")

@@ -24,7 +24,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import user_has_device
 
-from madoguchi.core.access import authenticated, citizen_required, is_fully_authenticated, mfa_pending, public
+from madoguchi.core.access import (
+    authenticated,
+    citizen_required,
+    is_fully_authenticated,
+    mark_second_factor,
+    mfa_pending,
+    public,
+)
+from madoguchi.core.ratelimit import rate_limit
 
 from . import services
 from .forms import EmailForm, LoginForm, PasswordConfirmForm, SignupForm, TokenForm
@@ -60,6 +68,7 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
 
 @public
 @require_http_methods(["GET", "POST"])
+@rate_limit("login_view", setting="login")
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.user.is_citizen and is_fully_authenticated(request.user):
         return redirect(_next_url(request, "accounts:home"))
@@ -81,6 +90,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 @mfa_pending
 @require_http_methods(["GET", "POST"])
+@rate_limit("login_verify", setting="login")
 def login_verify(request: HttpRequest) -> HttpResponse:
     """Second step for a citizen who turned on the second factor."""
     user = request.user
@@ -91,6 +101,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
         device = services.totp_device_verify(user=user, token=form.cleaned_data["otp_token"])
         if device is not None:
             otp_login(request, device)
+            mark_second_factor(request)
             return redirect(_next_url(request, "accounts:home"))
         form.add_error(
             "otp_token",
@@ -101,6 +112,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
 
 @public
 @require_http_methods(["GET", "POST"])
+@rate_limit("signup", setting="signup")
 def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -134,6 +146,7 @@ def verify_email(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
 
 @public
 @require_http_methods(["GET", "POST"])
+@rate_limit("verify_resend", setting="email")
 def verify_resend(request: HttpRequest) -> HttpResponse:
     form = EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -144,6 +157,7 @@ def verify_resend(request: HttpRequest) -> HttpResponse:
 
 @public
 @require_http_methods(["GET", "POST"])
+@rate_limit("password_reset", setting="email")
 def password_reset(request: HttpRequest) -> HttpResponse:
     form = EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -204,6 +218,7 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
         device = services.totp_device_confirm(user=request.user, token=form.cleaned_data["otp_token"])
         if device is not None:
             otp_login(request, device)
+            mark_second_factor(request)
             messages.success(
                 request, _("2段階認証を設定しました。次回のログインから確認コードを入力します。")
             )
@@ -230,6 +245,7 @@ def totp_disable(request: HttpRequest) -> HttpResponse:
 
 @public
 @require_http_methods(["GET", "POST"])
+@rate_limit("staff_login", setting="login")
 def staff_login(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.user.is_city_staff:
         return redirect(
@@ -245,6 +261,7 @@ def staff_login(request: HttpRequest) -> HttpResponse:
 
 @mfa_pending
 @require_http_methods(["GET", "POST"])
+@rate_limit("staff_mfa", setting="login")
 def staff_mfa(request: HttpRequest) -> HttpResponse:
     """The second step of every staff log-in: enrol a TOTP app the first time, then verify."""
     user = request.user
@@ -262,6 +279,7 @@ def staff_mfa(request: HttpRequest) -> HttpResponse:
             device = services.totp_device_confirm(user=user, token=token)
         if device is not None:
             otp_login(request, device)
+            mark_second_factor(request)
             logger.info("staff second factor accepted user_id=%s", user.pk)
             return redirect(_next_url(request, "core:staff_home"))
         logger.info("staff second factor refused user_id=%s", user.pk)

@@ -32,6 +32,16 @@ if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
 
 
+SECOND_FACTOR_SESSION_KEY = "madoguchi_second_factor_at"
+
+
+def mark_second_factor(request: HttpRequest) -> None:
+    """Remember when the second factor was last given (for step-up checks such as a My Number reveal)."""
+    import time
+
+    request.session[SECOND_FACTOR_SESSION_KEY] = time.time()
+
+
 @dataclass(frozen=True)
 class AccessRule:
     kind: str

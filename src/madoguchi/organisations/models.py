@@ -68,6 +68,8 @@ class Department(models.Model):
     phone = models.CharField(_("電話"), max_length=20, blank=True)
     location = models.CharField(_("窓口の場所"), max_length=200, blank=True)
     location_en = models.CharField(_("窓口の場所（英語）"), max_length=200, blank=True)
+    # 個人番号利用事務 this department is designated for (番号法 別表), as the city's data file says.
+    my_number_affairs = models.JSONField(_("個人番号利用事務"), default=list, blank=True)
     sort_order = models.PositiveIntegerField(_("表示順"), default=0)
     is_active = models.BooleanField(_("有効"), default=True)
 

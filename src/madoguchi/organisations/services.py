@@ -94,9 +94,16 @@ def municipality_load_from_file(*, path: Path) -> LoadResult:
         department = Department.objects.filter(municipality=municipality, code=dept_code).first()
         is_new = department is None
         department = department or Department(municipality=municipality, code=dept_code)
-        before = {f: getattr(department, f) for f in (*_DEPARTMENT_FIELDS, "sort_order", "is_active")}
+        before = {
+            f: getattr(department, f)
+            for f in (*_DEPARTMENT_FIELDS, "sort_order", "is_active", "my_number_affairs")
+        }
         for field in _DEPARTMENT_FIELDS:
             setattr(department, field, str(entry.get(field, "") or ""))
+        affairs = entry.get("my_number_affairs", [])
+        if not isinstance(affairs, list) or not all(isinstance(a, str) for a in affairs):
+            raise MunicipalityFileError(f"{where}: my_number_affairs must be a list of texts")
+        department.my_number_affairs = affairs
         department.sort_order = index
         department.is_active = True
         try:

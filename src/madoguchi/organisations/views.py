@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from madoguchi.accounts.models import StaffRole
-from madoguchi.accounts.selectors import staff_members_of_department
+from madoguchi.accounts.selectors import department_staff_list
 from madoguchi.core.access import staff_required
 
 from .selectors import department_get_visible, department_list_visible
@@ -31,7 +31,7 @@ def department_detail(request: HttpRequest, code: str) -> HttpResponse:
         "organisations/department_detail.html",
         {
             "department": department,
-            "members": staff_members_of_department(department=department),
+            "members": department_staff_list(department=department, viewer=request.user),
             "can_manage": can_manage,
         },
     )

@@ -15,3 +15,11 @@ def widget_described(field):
     if field.errors:
         attrs["aria-invalid"] = "true"
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def my_number_masked(value):
+    """Show only the last four digits of a My Number."""
+    from madoguchi.privacy.mynumber import mask_my_number
+
+    return mask_my_number(value)
