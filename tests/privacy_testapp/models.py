@@ -23,3 +23,6 @@ class Resident(models.Model):
     affair = models.CharField(max_length=200)
     health = EncryptedJSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"resident #{self.pk}"

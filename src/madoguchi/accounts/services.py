@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from madoguchi.organisations.models import Department
-from madoguchi.privacy.audit import audit_record, audited
+from madoguchi.privacy.audit import audit_record, audited_atomic
 from madoguchi.privacy.models import AuditEvent
 
 from .models import StaffRole, User
@@ -174,13 +174,12 @@ def staff_member_add(
     *, by: User, department: Department, email: str, display_name: str, roles: Iterable[str]
 ) -> StaffChange:
     """Give a person roles in a department, creating (and inviting) the account if new."""
-    with audited(action=AuditEvent.Action.CHANGE, object_type=USER, department_code=department.code,
+    with audited_atomic(action=AuditEvent.Action.CHANGE, object_type=USER, department_code=department.code,
                  fields=["email", "display_name", "roles"], purpose="職員の登録", actor=by) as audit:  # fmt: skip
-        with transaction.atomic():
-            change = _staff_member_add(by=by, department=department, email=email, display_name=display_name,
-                                       roles=roles)  # fmt: skip
-            audit.success(object_id=change.user.pk,
-                          action=AuditEvent.Action.CREATE if change.created else AuditEvent.Action.CHANGE)  # fmt: skip
+        change = _staff_member_add(by=by, department=department, email=email, display_name=display_name,
+                                   roles=roles)  # fmt: skip
+        audit.success(object_id=change.user.pk,
+                      action=AuditEvent.Action.CREATE if change.created else AuditEvent.Action.CHANGE)  # fmt: skip
     return change
 
 
@@ -217,11 +216,10 @@ def _staff_member_add(*, by, department, email, display_name, roles) -> StaffCha
 
 def staff_roles_set(*, by: User, department: Department, user: User, roles: Iterable[str]) -> None:
     """Replace the roles a staff member holds in one department."""
-    with audited(action=AuditEvent.Action.CHANGE, object_type=USER, object_id=user.pk,
+    with audited_atomic(action=AuditEvent.Action.CHANGE, object_type=USER, object_id=user.pk,
                  department_code=department.code, fields=["roles"], purpose="職員の役割の変更", actor=by) as audit:  # fmt: skip
-        with transaction.atomic():
-            _staff_roles_set(by=by, department=department, user=user, roles=roles)
-            audit.success()
+        _staff_roles_set(by=by, department=department, user=user, roles=roles)
+        audit.success()
 
 
 def _staff_roles_set(*, by, department, user, roles) -> None:
@@ -248,12 +246,11 @@ def _staff_roles_set(*, by, department, user, roles) -> None:
 
 def staff_member_remove(*, by: User, department: Department, user: User) -> None:
     """Take all of a person's roles in a department; with none left anywhere, the account is closed."""
-    with audited(action=AuditEvent.Action.CHANGE, object_type=USER, object_id=user.pk,
+    with audited_atomic(action=AuditEvent.Action.CHANGE, object_type=USER, object_id=user.pk,
                  department_code=department.code, fields=["roles", "is_active"], purpose="職員を課から外す",
                  actor=by) as audit:  # fmt: skip
-        with transaction.atomic():
-            _staff_member_remove(by=by, department=department, user=user)
-            audit.success()
+        _staff_member_remove(by=by, department=department, user=user)
+        audit.success()
 
 
 def _staff_member_remove(*, by, department, user) -> None:

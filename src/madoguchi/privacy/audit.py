@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC
 
@@ -143,6 +144,13 @@ class audited:
         elif not self._done:
             audit_record(**self._event())
         return False
+
+
+@contextmanager
+def audited_atomic(**event) -> Iterator[audited]:
+    """``audited`` around ``transaction.atomic``: call ``.success()`` inside; a failure is recorded after rollback."""
+    with audited(**event) as audit, transaction.atomic():
+        yield audit
 
 
 @dataclass

@@ -71,6 +71,9 @@ class AuditHead(models.Model):
     class Meta:
         verbose_name = _("監査ログの先頭")
 
+    def __str__(self) -> str:
+        return f"head seq={self.seq}"
+
 
 class ErasureRecord(models.Model):
     """削除・廃棄記録: one row for each record or file erased when its retention ended."""
