@@ -34,7 +34,9 @@ setup: $(VENV)/.installed node_modules/.installed
 
 run: setup
 	@$(MANAGE) migrate --no-input -v 0
+	@$(MANAGE) createcachetable
 	@$(MANAGE) load_demo
+	@$(MANAGE) schedule_periodic
 	@bash scripts/run-dev.sh $(HOST) $(PORT)
 
 test: setup

@@ -64,3 +64,29 @@ def test_a_whole_log_in_writes_no_address_to_the_log(client, kaigo_alice, caplog
         handler_filter.filter(record)
         assert kaigo_alice.email not in record.getMessage()
     assert any("user_id=" in r.getMessage() for r in caplog.records)
+
+
+def test_the_guard_catches_a_my_number_that_escaped_the_filter():
+    from tests.support import logguard
+
+    before = len(logguard.leaks)
+    logguard.PersonalDataGuardHandler().emit(
+        logging.LogRecord("x", logging.INFO, __file__, 1, "number 1234 5678 9018", None, None)
+    )
+    assert len(logguard.leaks) == before + 1
+    del logguard.leaks[before:]  # this leak was ours, on purpose
+    # An ordinary 12-digit number (no valid check digit) is not a My Number.
+    logguard.PersonalDataGuardHandler().emit(
+        logging.LogRecord("x", logging.INFO, __file__, 1, "id 123456789012", None, None)
+    )
+    assert len(logguard.leaks) == before
+
+
+def test_a_my_number_in_a_log_call_is_masked_before_any_handler(caplog):
+    logger = logging.getLogger("madoguchi.test")
+    record = logging.LogRecord(
+        "madoguchi.test", logging.INFO, __file__, 1, "applicant %s", ("123456789018",), None
+    )
+    PersonalDataFilter().filter(record)
+    assert "123456789018" not in record.getMessage()
+    logger.info("done")  # the configured handlers run the filter too

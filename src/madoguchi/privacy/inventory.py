@@ -30,8 +30,7 @@ def _register() -> None:
         "privacy.erasurerecord": "消去した記録の種類とIDのみ（消去した内容は残さない）",
         "axes.accessattemptexpiration": "ロックアウトの期限のみ（ログイン試行の記録と同時に消去）",
     }.items():
-        if apps.is_installed(label.split(".")[0]) or label.startswith(("organisations", "privacy")):
-            no_personal_data(label, reason)
+        no_personal_data(label, reason)
 
     Session = _model("sessions.session")
     register_file(PersonalDataFile(

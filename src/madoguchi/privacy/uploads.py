@@ -104,7 +104,13 @@ def _too_large(limit: int):
     return _("ファイルが大きすぎます。%(mb)d MB以下にしてください。") % {"mb": limit // (1024 * 1024)}
 
 
+def _pixel_guard() -> None:
+    """Pillow refuses images over twice MAX_IMAGE_PIXELS while opening; keep that in line with our cap."""
+    Image.MAX_IMAGE_PIXELS = settings.MADOGUCHI_UPLOAD_MAX_PIXELS
+
+
 def _clean_image(content: bytes, kind: str) -> tuple[bytes, str]:
+    _pixel_guard()
     if kind == HEIC:
         import pillow_heif
 
@@ -121,16 +127,17 @@ def _clean_image(content: bytes, kind: str) -> tuple[bytes, str]:
                 )
             if probe.format not in {"JPEG", "PNG", "HEIF"}:
                 raise UploadRejected(_("この形式のファイルは受け付けていません。"), "type")
-            previous = Image.MAX_IMAGE_PIXELS
-            Image.MAX_IMAGE_PIXELS = max_pixels
-            try:
-                probe.load()
-                image = ImageOps.exif_transpose(probe)
-            finally:
-                Image.MAX_IMAGE_PIXELS = previous
+            probe.load()
+            image = ImageOps.exif_transpose(probe)
     except UploadRejected:
         raise
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise UploadRejected(
+            _("画像の画素数が多すぎます。%(mp)d百万画素以下にしてください。")
+            % {"mp": max_pixels // 1_000_000},
+            "too_many_pixels",
+        ) from exc
+    except (OSError, SyntaxError, ValueError) as exc:
         raise UploadRejected(
             _("画像を読み取れませんでした。ファイルが壊れていないか確かめてください。"), "corrupt"
         ) from exc
