@@ -72,7 +72,7 @@ def _resident(code="kaigo-hoken", number="123456789018", **extra):
 
 def _raw(column: str, pk: int) -> str:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {column} FROM privacy_testapp_resident WHERE id = %s", [pk])  # noqa: S608
+        cursor.execute(f"SELECT {column} FROM privacy_testapp_resident WHERE id = %s", [pk])
         return cursor.fetchone()[0]
 
 
