@@ -36,8 +36,8 @@ class StaffFactory(UserFactory):
         for department, role in extracted or ():
             StaffRoleFactory(user=self, department=department, role=role)
         if any(role == StaffRole.Role.SYSADMIN for _d, role in extracted or ()):
-            self.is_staff = True
-            self.save(update_fields=["is_staff"])
+            self.is_staff = self.is_superuser = True
+            self.save(update_fields=["is_staff", "is_superuser"])
 
 
 class StaffRoleFactory(factory.django.DjangoModelFactory):

@@ -157,3 +157,18 @@ def test_managers_see_their_department_trail_and_auditors_see_all(
 
 def test_handlers_cannot_open_the_trail(as_user, kaigo_alice):
     assert as_user(kaigo_alice).get(reverse("privacy:audit_list")).status_code == 404
+
+
+def test_admin_reads_and_changes_are_audited(as_user, sysadmin, citizen_erin):
+    client = as_user(sysadmin)
+    url = reverse("admin:accounts_user_change", args=[citizen_erin.pk])
+    assert client.get(url).status_code == 200
+    event = AuditEvent.objects.latest("seq")
+    assert (event.action, event.object_type, event.object_id, event.actor_id) == (
+        "read",
+        "accounts.user",
+        str(citizen_erin.pk),
+        sysadmin.pk,
+    )
+    assert client.get(reverse("admin:privacy_auditevent_changelist")).status_code == 200
+    assert client.post(reverse("admin:privacy_auditevent_delete", args=[event.pk])).status_code == 403

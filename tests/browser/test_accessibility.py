@@ -68,3 +68,42 @@ def test_signup_errors_are_accessible(live_server, city, page):
     assert page.get_by_text("このパスワードは短すぎます").first.is_visible()
     assert page.get_by_label("メールアドレス").input_value() == "someone@example.test"
     assert_accessible(page)
+
+
+def _staff_log_in(page, live_server, user):
+    page.goto(live_server.url + "/staff/login/")
+    page.locator("#id_username").fill(user.email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.locator("#id_otp_token").fill(totp_from_page(page))
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url(live_server.url + "/staff/")
+
+
+def test_audit_trail_and_my_number_reveal_are_accessible(live_server, kaigo_admin, page):
+    from tests.conftest import department
+    from tests.privacy_testapp.models import Resident
+
+    resident = Resident.objects.create(
+        department=department("kaigo-hoken"),
+        name="x",
+        my_number="123456789018",
+        affair=department("kaigo-hoken").my_number_affairs[0],
+    )
+    _staff_log_in(page, live_server, kaigo_admin)
+    page.get_by_role("link", name="課と職員").click()
+    page.get_by_role("link", name="介護保険課").click()
+    page.get_by_role("link", name="監査ログ").click()
+    assert page.get_by_role("heading", name="監査ログ").is_visible()
+    assert page.locator("tbody tr").count() >= 1  # the staff list just read is in the trail
+    assert_accessible(page)
+
+    page.goto(f"{live_server.url}/staff/mynumber/privacy_testapp.resident/{resident.pk}/")
+    assert page.get_by_text("●●●● ●●●● 9018").is_visible()
+    page.get_by_role("button", name="表示する").click()
+    assert page.locator(".error-summary").is_visible()
+    assert_accessible(page)
+    page.get_by_label("表示する理由").fill("要介護認定の資格確認のため")
+    page.get_by_role("button", name="表示する").click()
+    assert page.locator("#my-number").inner_text() == "123456789018"
+    assert_accessible(page)

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from madoguchi.privacy.admin import AuditedModelAdmin
+
 from .models import StaffRole, User
 
 
@@ -12,7 +14,8 @@ class StaffRoleInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(AuditedModelAdmin):
+    audit_fields = ("email", "display_name", "kind", "is_active")
     list_display = ("id", "kind", "display_name", "is_active", "is_staff", "date_joined")
     list_filter = ("kind", "is_active", "is_staff")
     search_fields = ("email", "display_name")

@@ -282,11 +282,11 @@ def _end_sessions(user: User, session_model) -> None:
 
 
 def _sync_admin_flag(user: User) -> None:
-    """Django's admin site is for system administrators only."""
+    """Django's admin site is for system administrators only, and they may do everything there."""
     is_admin = StaffRole.objects.filter(user=user, role=StaffRole.Role.SYSADMIN).exists()
-    if user.is_staff != is_admin:
-        user.is_staff = is_admin
-        user.save(update_fields=["is_staff"])
+    if user.is_staff != is_admin or user.is_superuser != is_admin:
+        user.is_staff = user.is_superuser = is_admin
+        user.save(update_fields=["is_staff", "is_superuser"])
     user.__dict__.pop("role_set", None)
 
 
