@@ -36,6 +36,7 @@ run: setup
 	@$(MANAGE) migrate --no-input -v 0
 	@$(MANAGE) createcachetable
 	@$(MANAGE) load_demo
+	@$(MANAGE) load_procedures
 	@$(MANAGE) schedule_periodic
 	@bash scripts/run-dev.sh $(HOST) $(PORT)
 

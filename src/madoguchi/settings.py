@@ -79,6 +79,9 @@ INSTALLED_APPS = [
     "madoguchi.organisations",
     "madoguchi.accounts",
     "madoguchi.privacy",
+    "madoguchi.forms",
+    "madoguchi.procedures",
+    "madoguchi.submissions",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,8 @@ urlpatterns = [
     path("", include("madoguchi.accounts.urls")),
     path("", include("madoguchi.organisations.urls")),
     path("", include("madoguchi.privacy.urls")),
+    path("", include("madoguchi.procedures.urls")),
+    path("", include("madoguchi.submissions.urls")),
     path("admin/", admin.site.urls),
 ]
 

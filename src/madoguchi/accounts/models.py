@@ -140,6 +140,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         return role in StaffRole.GLOBAL_ROLES and self.has_role(role)
 
     @property
+    def can_manage_procedures(self) -> bool:
+        return self.has_role(StaffRole.Role.DEPT_ADMIN) or self.has_global_role(StaffRole.Role.SYSADMIN)
+
+    @property
     def can_read_audit(self) -> bool:
         """課管理者 (their departments' trail) and 監査担当 (all of it)."""
         return self.has_role(StaffRole.Role.DEPT_ADMIN) or self.has_global_role(StaffRole.Role.AUDITOR)

@@ -23,3 +23,9 @@ def my_number_masked(value):
     from madoguchi.privacy.mynumber import mask_my_number
 
     return mask_my_number(value)
+
+
+@register.filter
+def part_of(render_field, name):
+    """One input's text of a composite field (a name's family part, a bank code...)."""
+    return render_field.part(name)

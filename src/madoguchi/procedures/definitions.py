@@ -1,0 +1,406 @@
+"""Procedure definitions: YAML files checked against a schema and a few rules, with errors that
+name the file, the line and the field (docs/procedures.md describes the format)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+
+from madoguchi.forms.engine import compile_schema
+from madoguchi.forms.fieldtypes import TYPES
+
+L10N = {
+    "type": "object",
+    "properties": {"ja": {"type": "string", "minLength": 1}, "en": {"type": "string", "minLength": 1}},
+    "required": ["ja", "en"],
+    "additionalProperties": False,
+}
+IDENT = {"type": "string", "pattern": "^[a-z][a-z0-9_]{1,60}$"}
+CONDITION = {
+    "type": "object",
+    "properties": {"field": IDENT, "equals": {}, "not_equals": {}, "in": {"type": "array", "minItems": 1}},
+    "required": ["field"],
+    "minProperties": 2,
+    "maxProperties": 2,
+    "additionalProperties": False,
+}
+CHOICE = {
+    "type": "object",
+    "properties": {"value": {"type": "string", "pattern": "^[a-z0-9_]{1,40}$"}, "label": L10N},
+    "required": ["value", "label"],
+    "additionalProperties": False,
+}
+FIELD = {
+    "type": "object",
+    "properties": {
+        "id": IDENT,
+        "type": {"enum": sorted(TYPES)},
+        "label": L10N,
+        "help": L10N,
+        "required": {"type": "boolean"},
+        "show_if": CONDITION,
+        "choices": {"type": "array", "minItems": 2, "items": CHOICE},
+        "min": {"type": "integer"},
+        "max": {"type": "integer"},
+        "max_length": {"type": "integer", "minimum": 1, "maximum": 4000},
+        "max_files": {"type": "integer", "minimum": 1, "maximum": 20},
+        "past_only": {"type": "boolean"},
+        "future_only": {"type": "boolean"},
+        "address_field": IDENT,
+        "suggest_towns": {"type": "boolean"},
+        "given_optional": {"type": "boolean"},
+        "autocomplete": {"type": "string", "pattern": "^[a-z -]+$"},
+    },
+    "required": ["id", "type", "label"],
+    "additionalProperties": False,
+}
+PAGE = {
+    "type": "object",
+    "properties": {
+        "id": IDENT,
+        "title": L10N,
+        "intro": L10N,
+        "show_if": CONDITION,
+        "repeat": {
+            "type": "object",
+            "properties": {
+                "min": {"type": "integer", "minimum": 0},
+                "max": {"type": "integer", "minimum": 1, "maximum": 20},
+                "item": L10N,
+            },
+            "required": ["item"],
+            "additionalProperties": False,
+        },
+        "fields": {"type": "array", "minItems": 1, "items": FIELD},
+    },
+    "required": ["id", "title", "fields"],
+    "additionalProperties": False,
+}
+DEFINITION_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "Madoguchi procedure definition",
+    "type": "object",
+    "properties": {
+        "id": IDENT,
+        "name": L10N,
+        "summary": L10N,
+        "department": {"type": "string", "pattern": "^[a-z0-9-]+$"},
+        "legal_basis": {"type": "string", "minLength": 1},
+        "legal_basis_verified": {"type": "boolean"},
+        "processing_days": {"type": "integer", "minimum": 0, "maximum": 365},
+        "fee": {"type": "integer", "minimum": 0},
+        "fee_note": L10N,
+        "filers": {
+            "type": "array",
+            "minItems": 1,
+            "uniqueItems": True,
+            "items": {"enum": ["self", "proxy", "agent"]},
+        },
+        "identity": {"enum": ["none", "email", "jpki"]},
+        "channels": {
+            "type": "array",
+            "minItems": 1,
+            "uniqueItems": True,
+            "items": {"enum": ["online", "counter", "paper"]},
+        },
+        "attachments": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": IDENT,
+                    "label": L10N,
+                    "help": L10N,
+                    "required": {"type": "boolean"},
+                    "show_if": CONDITION,
+                    "max_files": {"type": "integer", "minimum": 1, "maximum": 20},
+                },
+                "required": ["id", "label"],
+                "additionalProperties": False,
+            },
+        },
+        "retention": {
+            "type": "object",
+            "properties": {"years": {"type": "integer", "minimum": 1, "maximum": 30}},
+            "required": ["years"],
+            "additionalProperties": False,
+        },
+        "personal_data": {
+            "type": "object",
+            "properties": {
+                "file_name": {"type": "string", "minLength": 1},
+                "purpose": {"type": "string", "minLength": 1},
+                "subjects": {"type": "string", "minLength": 1},
+                "sensitive": {"type": "boolean"},
+                "my_number_legal_basis": {"type": "string", "minLength": 1},
+                "my_number_affair": {"type": "string", "minLength": 1},
+            },
+            "required": ["file_name", "purpose", "subjects", "sensitive"],
+            "additionalProperties": False,
+        },
+        "life_events": {
+            "type": "array",
+            "uniqueItems": True,
+            "items": {"enum": ["moving", "birth", "childcare", "care", "disaster"]},
+        },
+        "keywords": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "prepare": {"type": "array", "items": L10N},
+        "to_confirm": {"type": "array", "items": {"type": "string"}},
+        "form": {
+            "type": "object",
+            "properties": {"pages": {"type": "array", "minItems": 1, "items": PAGE}},
+            "required": ["pages"],
+            "additionalProperties": False,
+        },
+    },
+    "required": [
+        "id",
+        "name",
+        "summary",
+        "department",
+        "legal_basis",
+        "processing_days",
+        "fee",
+        "filers",
+        "identity",
+        "channels",
+        "retention",
+        "personal_data",
+        "keywords",
+        "form",
+    ],
+    "additionalProperties": False,
+}
+
+ATTACHMENTS_PAGE = "attachments"
+
+
+class DefinitionError(Exception):
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class ParsedDefinition:
+    data: dict  # normalised: the attachments page added
+    source_text: str
+    sha256: str
+    schema: dict
+
+    @property
+    def id(self) -> str:
+        return self.data["id"]
+
+
+# --- YAML with line numbers ------------------------------------------------------------
+
+
+def _line_map(node, path=(), lines=None) -> dict[tuple, int]:
+    lines = {} if lines is None else lines
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            _line_map(value_node, (*path, key_node.value), lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _line_map(item, (*path, index), lines)
+    return lines
+
+
+def _where(source: str, lines: dict[tuple, int], path: tuple) -> str:
+    for cut in range(len(path), -1, -1):
+        if path[:cut] in lines:
+            line = lines[path[:cut]]
+            break
+    else:
+        line = 1
+    dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".") or "(top)"
+    return f"{source}:{line}: {dotted}"
+
+
+# --- checking -----------------------------------------------------------------------------
+
+
+def _semantic_errors(data: dict, known_departments: set[str] | None) -> list[tuple[tuple, str]]:
+    errors: list[tuple[tuple, str]] = []
+    if known_departments is not None and data["department"] not in known_departments:
+        errors.append((("department",), f"no department with code {data['department']!r} in this city"))
+    seen_pages: set[str] = set()
+    seen_fields: dict[str, dict] = {}
+    repeat_fields: set[str] = set()
+    for p_index, page in enumerate(data["form"]["pages"]):
+        where = ("form", "pages", p_index)
+        if page["id"] in seen_pages or page["id"] == ATTACHMENTS_PAGE:
+            errors.append(((*where, "id"), f"page id {page['id']!r} is used twice (or reserved)"))
+        seen_pages.add(page["id"])
+        condition = page.get("show_if")
+        if condition:
+            errors.extend(_condition_errors(condition, seen_fields, repeat_fields, (*where, "show_if")))
+        for f_index, f in enumerate(page["fields"]):
+            fwhere = (*where, "fields", f_index)
+            if f["id"] in seen_fields or f["id"] in seen_pages:
+                errors.append(((*fwhere, "id"), f"field id {f['id']!r} is used twice"))
+            if f.get("show_if"):
+                if page.get("repeat"):
+                    errors.append(((*fwhere, "show_if"), "fields of a repeating page cannot have conditions"))
+                else:
+                    errors.extend(
+                        _condition_errors(f["show_if"], seen_fields, repeat_fields, (*fwhere, "show_if"))
+                    )
+            errors.extend(_field_errors(f, fwhere))
+            seen_fields[f["id"]] = f
+            if page.get("repeat"):
+                repeat_fields.add(f["id"])
+        if page.get("repeat") and page["repeat"].get("min", 1) > page["repeat"].get("max", 10):
+            errors.append(((*where, "repeat"), "min is more than max"))
+    for a_index, attachment in enumerate(data.get("attachments", [])):
+        if attachment["id"] in seen_fields:
+            errors.append((("attachments", a_index, "id"), f"id {attachment['id']!r} is used twice"))
+        if attachment.get("show_if"):
+            errors.extend(
+                _condition_errors(
+                    attachment["show_if"], seen_fields, repeat_fields, ("attachments", a_index, "show_if")
+                )
+            )
+    types = {f["type"] for f in seen_fields.values()}
+    if "my_number" in types and not data["personal_data"].get("my_number_legal_basis"):
+        errors.append(
+            (
+                ("personal_data",),
+                "the form asks for a My Number: name its legal basis in my_number_legal_basis",
+            )
+        )
+    if "my_number" in types and not data["personal_data"].get("my_number_affair"):
+        errors.append(
+            (
+                ("personal_data",),
+                "the form asks for a My Number: name its 個人番号利用事務 in my_number_affair",
+            )
+        )
+    if "online" not in data["channels"]:
+        errors.append((("channels",), "Madoguchi procedures are filed online: include 'online'"))
+    return errors
+
+
+def _condition_errors(condition, seen_fields, repeat_fields, where) -> list[tuple[tuple, str]]:
+    target = condition["field"]
+    if target not in seen_fields:
+        return [((*where, "field"), f"{target!r} is not a field asked before this point")]
+    if target in repeat_fields:
+        return [((*where, "field"), f"{target!r} is inside a repeating page and cannot be a condition")]
+    source = seen_fields[target]
+    values = condition.get("in", [condition.get("equals", condition.get("not_equals"))])
+    if source["type"] in ("choice",):
+        allowed = {c["value"] for c in source.get("choices", [])}
+        wrong = [v for v in values if v not in allowed]
+        if wrong:
+            return [((*where,), f"{wrong!r} is not a choice of {target!r}")]
+    if source["type"] == "yes_no" and not all(isinstance(v, bool) for v in values):
+        return [((*where,), f"{target!r} is yes/no: compare with true or false")]
+    return []
+
+
+def _field_errors(f: dict, where: tuple) -> list[tuple[tuple, str]]:
+    errors = []
+    kind = f["type"]
+    if kind in ("choice", "multi_choice"):
+        if "choices" not in f:
+            errors.append(((*where, "choices"), f"a {kind} field needs choices"))
+        else:
+            values = [c["value"] for c in f["choices"]]
+            if len(values) != len(set(values)):
+                errors.append(((*where, "choices"), "choice values must differ"))
+    elif "choices" in f:
+        errors.append(((*where, "choices"), f"a {kind} field has no choices"))
+    if "min" in f and "max" in f and f["min"] > f["max"]:
+        errors.append(((*where, "min"), "min is more than max"))
+    if f.get("past_only") and f.get("future_only"):
+        errors.append(((*where, "past_only"), "a date cannot be both past_only and future_only"))
+    if kind == "consent" and f.get("required") is False:
+        errors.append(((*where, "required"), "a consent is always required"))
+    return errors
+
+
+def normalise(data: dict) -> dict:
+    """The definition as the runner uses it: attachments become a last page of file fields."""
+    data = json.loads(json.dumps(data))  # a deep copy of plain JSON
+    attachments = data.get("attachments", [])
+    if attachments:
+        data["form"]["pages"].append(
+            {
+                "id": ATTACHMENTS_PAGE,
+                "title": {"ja": "書類の添付", "en": "Documents"},
+                "intro": {
+                    "ja": "写真やPDFのファイルを選んでください（1つ10MBまで）。",
+                    "en": "Choose photos or PDF files (up to 10 MB each).",
+                },
+                "fields": [
+                    {
+                        "id": a["id"],
+                        "type": "file",
+                        "label": a["label"],
+                        **({"help": a["help"]} if "help" in a else {}),
+                        "required": a.get("required", False),
+                        "max_files": a.get("max_files", 5),
+                        **({"show_if": a["show_if"]} if "show_if" in a else {}),
+                    }
+                    for a in attachments
+                ],
+            }
+        )
+    return data
+
+
+def parse_definition(
+    text: str, *, source: str, known_departments: set[str] | None = None
+) -> ParsedDefinition:
+    """Parse and check a definition; raise DefinitionError listing every problem with its place."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        raise DefinitionError([f"{source}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from exc
+    if not isinstance(data, dict) or node is None:
+        raise DefinitionError([f"{source}:1: a definition is a mapping (id, name, form, ...)"])
+    lines = _line_map(node)
+    validator = Draft202012Validator(DEFINITION_SCHEMA)
+    problems = [
+        f"{_where(source, lines, tuple(error.absolute_path))}: {error.message}"
+        for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    ]
+    if problems:
+        raise DefinitionError(problems)
+    semantic = _semantic_errors(data, known_departments)
+    if semantic:
+        raise DefinitionError([f"{_where(source, lines, path)}: {message}" for path, message in semantic])
+    normalised = normalise(data)
+    return ParsedDefinition(
+        data=normalised,
+        source_text=text,
+        sha256=hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest(),
+        schema=compile_schema(normalised),
+    )
+
+
+def all_fields(definition: dict) -> list[dict]:
+    return [f for page in definition["form"]["pages"] for f in page["fields"]]
+
+
+def has_my_number(definition: dict) -> bool:
+    return any(f["type"] == "my_number" for f in all_fields(definition))
+
+
+def fields_of(definition: dict) -> dict[str, dict]:
+    return {f["id"]: f for f in all_fields(definition)}
+
+
+def labels(definition: dict, language: str = "ja") -> dict[str, Any]:
+    return {f["id"]: f["label"].get(language, f["label"]["ja"]) for f in all_fields(definition)}

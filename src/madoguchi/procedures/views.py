@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import get_language
+
+from madoguchi.core.access import public
+from madoguchi.forms.fieldtypes import localised
+from madoguchi.organisations.models import Department
+
+from .selectors import LIFE_EVENTS, catalogue, procedure_get_public
+
+
+def _language() -> str:
+    return "en" if (get_language() or "ja").startswith("en") else "ja"
+
+
+@public
+def catalogue_view(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    department = request.GET.get("department", "")
+    event = request.GET.get("event", "")
+    procedures = catalogue(query=query, department=department, life_event=event)
+    departments = (
+        Department.objects.filter(procedures__isnull=False, is_active=True).distinct().order_by("sort_order")
+    )
+    return render(request, "procedures/catalogue.html", {
+        "procedures": procedures, "query": query, "department": department, "event": event,
+        "departments": departments, "events": LIFE_EVENTS, "language": _language(),
+        "searched": bool(query or department or event),
+    })  # fmt: skip
+
+
+@public
+def detail(request: HttpRequest, slug: str) -> HttpResponse:
+    procedure = procedure_get_public(slug=slug)
+    definition = procedure.current_version.definition
+    language = _language()
+    return render(request, "procedures/detail.html", {
+        "procedure": procedure, "d": definition, "language": language,
+        "name": localised(definition["name"], language), "summary": localised(definition["summary"], language),
+        "prepare": [localised(p, language) for p in definition.get("prepare", [])],
+        "attachments": [localised(a["label"], language) for a in definition.get("attachments", [])],
+        "fee_note": localised(definition.get("fee_note"), language),
+        "asks_my_number": any(f["type"] == "my_number" for p in definition["form"]["pages"] for f in p["fields"]),
+    })  # fmt: skip

@@ -1,0 +1,108 @@
+"""Drafts and submissions. Both hold the answers encrypted (they include My Numbers,
+health and bank details), and both stay bound to the procedure version they started on."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from madoguchi.privacy.fields import EncryptedJSONField
+from madoguchi.privacy.registry import Retention, personal_data_file
+
+DRAFT_LIFETIME = timedelta(days=30)
+ANONYMOUS_DRAFT_LIFETIME = timedelta(days=1)
+
+
+@personal_data_file(
+    name="申請の下書き",
+    department="ict",
+    purpose="オンライン申請の入力途中の内容を、本人が後で続けられるように保存するため",
+    items=("申請書の記載事項（手続による）", "添付ファイル"),
+    subjects="オンライン申請を入力中の者",
+    sources="本人が入力",
+    sensitive=True,
+    retention=Retention(
+        period="最後の保存から30日（ログインしていない場合は1日）",
+        expired=lambda now: Draft.objects.filter(expires_at__lt=now),
+        expiry_of=lambda d: d.expires_at,
+    ),
+    in_register=False,
+    excluded_reason="1年以内に消去する記録のみのファイル（帳簿への掲載を要しない）",
+)
+class Draft(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    version = models.ForeignKey("procedures.ProcedureVersion", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, null=True, blank=True, related_name="drafts"
+    )
+    session_key = models.CharField(max_length=64, blank=True, db_index=True)
+    data = EncryptedJSONField(default=dict)
+    submission_token = models.UUIDField(default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("下書き")
+        verbose_name_plural = _("下書き")
+        indexes = [models.Index(fields=["expires_at"])]
+
+    def __str__(self) -> str:
+        return f"draft {self.pk}"
+
+
+@personal_data_file(
+    name="オンライン申請データ",
+    department="ict",
+    purpose="オンライン・窓口・紙で受け付けた申請を、担当課が審査し処理するため",
+    items=("申請書の記載事項（手続による）", "添付ファイル", "受付番号", "受付日時"),
+    subjects="申請をした者及び申請書に記載された者",
+    sources="本人又は代理人が提出",
+    sensitive=True,
+    retention=Retention(
+        period="手続ごとに定める期間（手続の定義の retention）",
+        expired=lambda now: Submission.objects.filter(retain_until__lt=now),
+        expiry_of=lambda s: s.retain_until,
+    ),
+    in_register=False,
+    excluded_reason="手続ごとのファイルとして帳簿に掲載",
+)
+class Submission(models.Model):
+    class Channel(models.TextChoices):
+        ONLINE = "online", _("オンライン")
+        COUNTER = "counter", _("窓口")
+        PAPER = "paper", _("紙")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("受付済み")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    receipt_number = models.CharField(_("受付番号"), max_length=30, unique=True)
+    idempotency_key = models.UUIDField(unique=True, editable=False)
+    version = models.ForeignKey(
+        "procedures.ProcedureVersion", on_delete=models.PROTECT, related_name="submissions"
+    )
+    procedure = models.ForeignKey(
+        "procedures.Procedure", on_delete=models.PROTECT, related_name="submissions"
+    )
+    department = models.ForeignKey("organisations.Department", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="submissions"
+    )
+    data = EncryptedJSONField()
+    channel = models.CharField(_("受付方法"), max_length=10, choices=Channel.choices, default=Channel.ONLINE)
+    status = models.CharField(_("状況"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    submitted_at = models.DateTimeField(_("受付日時"))
+    retain_until = models.DateTimeField(_("保存期限"))
+
+    class Meta:
+        verbose_name = _("申請")
+        verbose_name_plural = _("申請")
+        ordering = ["-submitted_at"]
+        indexes = [models.Index(fields=["retain_until"]), models.Index(fields=["procedure", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"submission {self.receipt_number}"

@@ -1,0 +1,150 @@
+"""Writes for drafts and submissions. Every channel ends in ``submission_create``."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from madoguchi.forms.engine import prune, schema_errors
+from madoguchi.privacy.audit import audit_record, audited_atomic
+from madoguchi.privacy.models import AuditEvent, StoredFile
+from madoguchi.procedures.models import Procedure
+
+from .models import ANONYMOUS_DRAFT_LIFETIME, DRAFT_LIFETIME, Draft, Submission
+from .receipts import new_receipt_number
+
+logger = logging.getLogger(__name__)
+
+
+class SubmissionInvalid(Exception):
+    def __init__(self, errors: list[str]):
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+class DraftGone(Exception):
+    """The draft was submitted or expired meanwhile and no submission has its key."""
+
+
+def _lifetime(user) -> timedelta:
+    return DRAFT_LIFETIME if user is not None and user.is_authenticated else ANONYMOUS_DRAFT_LIFETIME
+
+
+def draft_start(*, procedure: Procedure, user=None, session_key: str = "") -> Draft:
+    """A new draft, bound to the version published now."""
+    authenticated = user is not None and user.is_authenticated
+    return Draft.objects.create(
+        version=procedure.current_version,
+        user=user if authenticated else None,
+        session_key="" if authenticated else session_key,
+        expires_at=timezone.now() + _lifetime(user),
+    )
+
+
+@transaction.atomic
+def draft_save(*, draft: Draft, values: dict, replace: tuple[str, ...] = ()) -> Draft:
+    """Merge a page's answers into the draft and drop answers that no longer apply."""
+    data = {k: v for k, v in draft.data.items() if k not in replace}
+    data.update(values)
+    draft.data = prune(draft.version.definition, data)
+    draft.expires_at = timezone.now() + _lifetime(draft.user)
+    draft.save(update_fields=["data", "expires_at", "updated_at"])
+    return draft
+
+
+def _file_ids(definition: dict, data: dict) -> list[str]:
+    ids = []
+    for page in definition["form"]["pages"]:
+        for f in page["fields"]:
+            if f["type"] == "file":
+                ids.extend(item["id"] for item in data.get(f["id"], []))
+    return ids
+
+
+def submission_create(
+    *, draft_id, idempotency_key, user=None, session_key: str = "", channel: str = Submission.Channel.ONLINE
+) -> Submission:
+    """Turn a complete draft into a submission, exactly once.
+
+    Idempotent: the draft's token is the key, so a double click, a resent POST or a
+    reload returns the submission already made. Atomic: the submission, its files'
+    retention, the draft's deletion and the audit row commit together or not at all.
+    """
+    existing = Submission.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    try:
+        with audited_atomic(action=AuditEvent.Action.CREATE, object_type="submissions.submission",
+                            fields=["data"], purpose="申請の受付", actor=user) as audit:  # fmt: skip
+            draft = (
+                Draft.objects.select_for_update()
+                .select_related("version__procedure")
+                .filter(pk=draft_id)
+                .first()
+            )
+            if draft is None or str(draft.submission_token) != str(idempotency_key):
+                existing = Submission.objects.filter(idempotency_key=idempotency_key).first()
+                if existing is not None:
+                    audit.success(action=AuditEvent.Action.READ, object_id=existing.pk, purpose="再送信")
+                    return existing
+                raise DraftGone
+            version = draft.version
+            data = prune(version.definition, draft.data)
+            errors = schema_errors(version.schema, data)
+            if errors:
+                raise SubmissionInvalid(errors)
+            now = timezone.now()
+            retain_until = now + timedelta(days=365 * version.definition["retention"]["years"])
+            submission = _insert(draft, data, idempotency_key, user, channel, now, retain_until)
+            file_ids = _file_ids(version.definition, data)
+            if file_ids:
+                StoredFile.objects.filter(pk__in=file_ids).update(retain_until=retain_until,
+                                                                    department=submission.department)  # fmt: skip
+            draft.delete()
+            audit.success(object_id=submission.pk, department_code=submission.department.code)
+            from .tasks import send_submission_receipt
+
+            submission_id = str(submission.pk)
+            transaction.on_commit(lambda: send_submission_receipt.enqueue(submission_id=submission_id))
+    except IntegrityError:
+        # Another request with the same key won the race; it is the submission.
+        existing = Submission.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        return existing
+    logger.info("submission received procedure=%s submission_id=%s channel=%s",
+                submission.procedure.slug, submission.pk, channel)  # fmt: skip
+    return submission
+
+
+def _insert(draft, data, key, user, channel, now, retain_until) -> Submission:
+    procedure = draft.version.procedure
+    for _attempt in range(5):
+        receipt = new_receipt_number()
+        if not Submission.objects.filter(receipt_number=receipt).exists():
+            break
+    return Submission.objects.create(
+        receipt_number=receipt, idempotency_key=key, version=draft.version, procedure=procedure,
+        department=procedure.department, user=user if user is not None and user.is_authenticated else None,
+        data=data, channel=channel, submitted_at=now, retain_until=retain_until,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ReceiptCopy:
+    pdf: bytes
+    filename: str
+
+
+def submission_receipt_pdf(*, submission: Submission, user, language: str) -> ReceiptCopy:
+    """The citizen's copy of what they sent, as a PDF; reading it is an audited read."""
+    from .pdf import render_receipt
+
+    pdf = render_receipt(submission, language=language)
+    audit_record(action=AuditEvent.Action.EXPORT, object_type="submissions.submission", object_id=submission.pk,
+                 department_code=submission.department.code, fields=["data"], purpose="申請の控え", actor=user)  # fmt: skip
+    return ReceiptCopy(pdf=pdf, filename=f"receipt-{submission.receipt_number}.pdf")

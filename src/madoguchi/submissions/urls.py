@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "submissions"
+
+urlpatterns = [
+    path("apply/<uuid:draft_id>/check/", views.check, name="check"),
+    path("apply/<uuid:draft_id>/<slug:page_id>/", views.page, name="page"),
+    path("applications/", views.mine, name="mine"),
+    path("applications/<uuid:submission_id>/", views.detail, name="detail"),
+    path("applications/<uuid:submission_id>/receipt.pdf", views.receipt_pdf, name="receipt_pdf"),
+]

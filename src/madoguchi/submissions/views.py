@@ -1,0 +1,382 @@
+"""The form runner (GOV.UK pattern: one topic per page, error summary, check your answers),
+and the citizen's own applications."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from madoguchi.core.access import citizen_required, is_fully_authenticated, public
+from madoguchi.core.ratelimit import rate_limit
+from madoguchi.forms.engine import (
+    answers_summary,
+    first_incomplete_page,
+    input_key,
+    page_fields,
+    read_fields,
+    visible_pages,
+)
+from madoguchi.forms.fieldtypes import FieldInvalid
+from madoguchi.forms.lookups import postal_address
+from madoguchi.forms.rendering import RenderItem, raw_from_values, render_fields
+from madoguchi.privacy.services import file_store
+from madoguchi.privacy.uploads import UploadRejected
+from madoguchi.procedures.selectors import procedure_get_public
+
+from . import selectors, services
+
+SESSION_SUBMISSIONS = "madoguchi_submissions"
+
+
+def _language() -> str:
+    return "en" if (get_language() or "ja").startswith("en") else "ja"
+
+
+def _page_url(draft, page_id: str, returning: bool = False) -> str:
+    url = reverse("submissions:page", kwargs={"draft_id": draft.pk, "page_id": page_id})
+    return f"{url}?return=check" if returning else url
+
+
+def _check_url(draft) -> str:
+    return reverse("submissions:check", kwargs={"draft_id": draft.pk})
+
+
+def _session_key(request: HttpRequest) -> str:
+    if not request.session.session_key:
+        request.session.save()
+    return request.session.session_key
+
+
+# --- starting ------------------------------------------------------------------------------
+
+
+@public
+@require_POST
+@rate_limit("draft_start", setting="submission")
+def start(request: HttpRequest, slug: str) -> HttpResponse:
+    procedure = procedure_get_public(slug=slug)
+    identity = procedure.current_version.definition["identity"]
+    user = request.user
+    if user.is_authenticated and not user.is_citizen:
+        messages.warning(
+            request, _("職員のアカウントでは申請できません。市民のアカウントでログインしてください。")
+        )
+        return redirect("procedures:detail", slug=slug)
+    if identity != "none" and not (user.is_authenticated and is_fully_authenticated(user)):
+        detail = reverse("procedures:detail", kwargs={"slug": slug})
+        return HttpResponseRedirect(f"{reverse('accounts:login')}?{urlencode({'next': detail})}")
+    draft = services.draft_start(procedure=procedure, user=user, session_key=_session_key(request))
+    first = visible_pages(draft.version.definition, {})[0]
+    return redirect(_page_url(draft, first["id"]))
+
+
+# --- a page ------------------------------------------------------------------------------------
+
+
+def _neighbours(definition: dict, data: dict, page_id: str) -> tuple[dict | None, dict | None]:
+    pages = visible_pages(definition, data)
+    ids = [p["id"] for p in pages]
+    index = ids.index(page_id)
+    return (pages[index - 1] if index > 0 else None), (pages[index + 1] if index + 1 < len(pages) else None)
+
+
+def _store_uploads(request, draft, fields: list[dict], index=None) -> tuple[dict, dict]:
+    """Store new uploads of the page's file fields; keep the ones already attached."""
+    prepared, errors = {}, {}
+    for spec in fields:
+        if spec["type"] != "file":
+            continue
+        key = input_key(spec["id"], index)
+        attached = {item["id"]: item for item in draft.data.get(spec["id"], [])}
+        kept = [attached[i] for i in request.POST.getlist(f"{key}-keep") if i in attached]
+        for upload in request.FILES.getlist(key):
+            try:
+                stored = file_store(uploaded=upload, uploaded_by=request.user if request.user.is_authenticated else None,
+                                    department=draft.version.procedure.department)  # fmt: skip
+            except UploadRejected as exc:
+                errors[key] = FieldInvalid(f"{stored_name(upload)}: {exc.message}")
+                continue
+            kept.append({"id": str(stored.pk), "name": stored.display_name})
+        prepared[key] = {"files": kept}
+        # Files are saved to the draft at once, so nothing uploaded is lost if another field is wrong.
+        services.draft_save(draft=draft, values={spec["id"]: kept} if kept else {}, replace=(spec["id"],))
+    return prepared, errors
+
+
+def stored_name(upload) -> str:
+    from madoguchi.privacy.uploads import display_name_for
+
+    return display_name_for(getattr(upload, "name", ""), "application/pdf").rsplit(".", 1)[0]
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def page(request: HttpRequest, draft_id, page_id: str) -> HttpResponse:
+    draft = selectors.draft_get_owned(request=request, draft_id=draft_id)
+    definition = draft.version.definition
+    data = draft.data
+    current = next((p for p in visible_pages(definition, data) if p["id"] == page_id), None)
+    if current is None:
+        raise Http404
+    returning = request.GET.get("return") == "check"
+    language = _language()
+    if current.get("repeat"):
+        return _repeat_page(request, draft, current, returning, language)
+
+    fields = page_fields(current, data)
+    raw = raw_from_values(fields, data)
+    errors: dict = {}
+    notice = ""
+    if request.method == "POST":
+        action = request.POST.get("action", "continue")
+        prepared, upload_errors = _store_uploads(request, draft, fields)
+        draft.refresh_from_db()
+        result = read_fields(fields, request.POST, draft.data, prepared_files=prepared)
+        raw = result.raw
+        if action.startswith("lookup:"):
+            notice = _postal_lookup(action.removeprefix("lookup:"), fields, raw, language)
+        else:
+            errors = {**result.errors, **upload_errors}
+            if not errors:
+                services.draft_save(draft=draft, values=result.values,
+                                    replace=tuple(f["id"] for f in current["fields"]))  # fmt: skip
+                if action == "save":
+                    messages.success(
+                        request, _("下書きを保存しました。「申請したもの」から続きを入力できます。")
+                    )
+                    return redirect("submissions:mine")
+                return redirect(_next_url(draft, current["id"], returning))
+    previous, _next = _neighbours(definition, data, current["id"])
+    context = {
+        "draft": draft,
+        "definition": definition,
+        "page": current,
+        "title": _localised(current["title"], language),
+        "intro": _localised(current.get("intro"), language),
+        "fields": render_fields(fields, raw, errors, language, page=current),
+        "errors": errors,
+        "notice": notice,
+        "back_url": _check_url(draft) if returning else (
+            _page_url(draft, previous["id"]) if previous else reverse("procedures:detail", kwargs={"slug": draft.version.procedure.slug})
+        ),
+        "returning": returning,
+        "has_files": any(f["type"] == "file" for f in fields),
+        "progress": _progress(definition, data, current["id"]),
+        "procedure_name": _localised(definition["name"], language),
+    }  # fmt: skip
+    return render(request, "submissions/page.html", context)
+
+
+def _localised(text, language):
+    from madoguchi.forms.fieldtypes import localised
+
+    return localised(text, language)
+
+
+def _progress(definition, data, page_id) -> dict:
+    pages = visible_pages(definition, data)
+    ids = [p["id"] for p in pages]
+    return {"current": ids.index(page_id) + 1 if page_id in ids else 1, "total": len(pages)}
+
+
+def _next_url(draft, page_id: str, returning: bool) -> str:
+    draft.refresh_from_db()
+    definition, data = draft.version.definition, draft.data
+    if returning:
+        missing = first_incomplete_page(definition, data)
+        return _page_url(draft, missing["id"], True) if missing else _check_url(draft)
+    _previous, following = _neighbours(definition, data, page_id)
+    return _page_url(draft, following["id"]) if following else _check_url(draft)
+
+
+def _postal_lookup(field_id: str, fields: list[dict], raw: dict, language: str) -> str:
+    """Fill the address from the postal code (the no-JavaScript way: a button on the page)."""
+    spec = next((f for f in fields if f["id"] == field_id and f["type"] == "postal_code"), None)
+    if spec is None or not spec.get("address_field"):
+        return ""
+    import re
+    import unicodedata
+
+    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", str(raw.get(input_key(field_id), ""))))
+    address = postal_address(digits) if len(digits) == 7 else None
+    if address is None:
+        return _("その郵便番号の住所が見つかりませんでした。住所を入力してください。")
+    raw[input_key(spec["address_field"])] = address
+    return _("住所を入れました。続けて番地や建物名を入力してください。")
+
+
+def _repeat_page(request, draft, current, returning, language) -> HttpResponse:
+    definition = draft.version.definition
+    repeat = current["repeat"]
+    low, high = repeat.get("min", 1), repeat.get("max", 10)
+    saved = draft.data.get(current["id"], [])
+    errors: dict = {}
+    if request.method == "POST":
+        action = request.POST.get("action", "continue")
+        count = max(0, min(high, _int(request.POST.get("item_count"), len(saved) or max(low, 1))))
+        results = [read_fields(current["fields"], request.POST, draft.data, index=i) for i in range(count)]
+        raws = [r.raw for r in results]
+        if action == "add" and count < high:
+            raws.append({})
+        elif action.startswith("remove:"):
+            drop = _int(action.removeprefix("remove:"), -1)
+            if 0 <= drop < len(raws) and len(raws) > low:
+                raws.pop(drop)  # the others keep their old index in their keys; re-keyed below
+        else:
+            for result in results:
+                errors.update(result.errors)
+            if count < low:
+                errors["repeat"] = FieldInvalid(_("%(item)sを%(n)d件以上入力してください。") % {
+                    "item": _localised(repeat["item"], language), "n": low})  # fmt: skip
+            if not errors:
+                services.draft_save(draft=draft, values={current["id"]: [r.values for r in results]},
+                                    replace=(current["id"],))  # fmt: skip
+                if action == "save":
+                    messages.success(
+                        request, _("下書きを保存しました。「申請したもの」から続きを入力できます。")
+                    )
+                    return redirect("submissions:mine")
+                return redirect(_next_url(draft, current["id"], returning))
+        items = [RenderItem(i, render_fields(current["fields"], _reindex(raw, _index_of(raw), i), errors, language, i))
+                 for i, raw in enumerate(raws)]  # fmt: skip
+    else:
+        count = len(saved) or max(low, 1)
+        items = [
+            RenderItem(i, render_fields(current["fields"], raw_from_values(current["fields"], saved[i] if i < len(saved) else {}, i), {}, language, i))
+            for i in range(count)
+        ]  # fmt: skip
+    previous, _following = _neighbours(definition, draft.data, current["id"])
+    context = {
+        "draft": draft, "definition": definition, "page": current,
+        "title": _localised(current["title"], language), "intro": _localised(current.get("intro"), language),
+        "items": items, "item_label": _localised(repeat["item"], language), "can_add": len(items) < high,
+        "can_remove": len(items) > low, "errors": errors, "repeat_error": errors.get("repeat"),
+        "back_url": _check_url(draft) if returning else (
+            _page_url(draft, previous["id"]) if previous else reverse("procedures:detail", kwargs={"slug": draft.version.procedure.slug})),
+        "returning": returning, "progress": _progress(definition, draft.data, current["id"]),
+        "procedure_name": _localised(definition["name"], language),
+        "error_fields": [f for item in items for f in item.fields if f.error],
+    }  # fmt: skip
+    return render(request, "submissions/repeat_page.html", context)
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _index_of(raw: dict) -> int | None:
+    for key in raw:
+        tail = key.rsplit("-", 1)[-1]
+        if tail.isdigit():
+            return int(tail)
+    return None
+
+
+def _reindex(raw: dict, old: int | None, new: int) -> dict:
+    """Keys of one item's inputs, moved from index ``old`` to ``new`` (after a removal)."""
+    if old is None or old == new:
+        return raw
+    return {
+        key[: -len(f"-{old}")] + f"-{new}" if key.endswith(f"-{old}") else key: value
+        for key, value in raw.items()
+    }
+
+
+# --- check your answers and submit -------------------------------------------------------------
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def check(request: HttpRequest, draft_id) -> HttpResponse:
+    draft = selectors.draft_get_owned(
+        request=request, draft_id=draft_id, allow_submitted=request.method == "POST"
+    )
+    if draft is None:  # submitted already, by an earlier click: show that submission
+        submission = selectors.submission_by_key(key=request.POST.get("token", ""))
+        if submission is None:
+            raise Http404
+        return redirect("submissions:detail", submission_id=submission.pk)
+    definition = draft.version.definition
+    missing = first_incomplete_page(definition, draft.data)
+    if missing is not None:
+        return redirect(_page_url(draft, missing["id"], True))
+    language = _language()
+    if request.method == "POST":
+        return _submit(request, draft)
+    sections = answers_summary(definition, draft.data, language, include_unanswered=True)
+    return render(request, "submissions/check.html", {
+        "draft": draft, "sections": sections, "procedure_name": _localised(definition["name"], language),
+        "identity": definition["identity"],
+    })  # fmt: skip
+
+
+@rate_limit("submit", setting="submission")
+def _submit(request: HttpRequest, draft) -> HttpResponse:
+    try:
+        submission = services.submission_create(
+            draft_id=draft.pk, idempotency_key=request.POST.get("token", ""), user=request.user,
+            session_key=_session_key(request),
+        )  # fmt: skip
+    except services.DraftGone:
+        messages.error(request, _("この下書きは送信できません。期限が切れたか、すでに送信されています。"))
+        return redirect("submissions:mine" if request.user.is_authenticated else "core:home")
+    except services.SubmissionInvalid:
+        messages.error(request, _("入力内容に不足があります。もう一度確かめてください。"))
+        return redirect(_check_url(draft))
+    except ValueError:  # a token that is not a UUID: a forged or broken form
+        raise Http404 from None
+    owned = request.session.get(SESSION_SUBMISSIONS, [])
+    if str(submission.pk) not in owned:
+        request.session[SESSION_SUBMISSIONS] = [*owned, str(submission.pk)][-20:]
+    return redirect("submissions:detail", submission_id=submission.pk)
+
+
+# --- the citizen's applications -----------------------------------------------------------------
+
+
+@public
+def detail(request: HttpRequest, submission_id) -> HttpResponse:
+    submission = selectors.submission_get_owned(request=request, submission_id=submission_id)
+    language = _language()
+    definition = submission.version.definition
+    return render(request, "submissions/detail.html", {
+        "submission": submission, "procedure_name": _localised(definition["name"], language),
+        "sections": answers_summary(definition, submission.data, language),
+        "processing_days": definition["processing_days"],
+    })  # fmt: skip
+
+
+@public
+def receipt_pdf(request: HttpRequest, submission_id) -> HttpResponse:
+    submission = selectors.submission_get_owned(request=request, submission_id=submission_id)
+    copy = services.submission_receipt_pdf(submission=submission, user=request.user, language=_language())
+    response = HttpResponse(copy.pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{copy.filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@citizen_required
+def mine(request: HttpRequest) -> HttpResponse:
+    language = _language()
+    return render(request, "submissions/mine.html", {
+        "submissions": selectors.submissions_of(user=request.user),
+        "drafts": [(d, _localised(d.version.definition["name"], language), _resume_url(d))
+                   for d in selectors.drafts_of(user=request.user)],
+        "language": language,
+    })  # fmt: skip
+
+
+def _resume_url(draft) -> str:
+    missing = first_incomplete_page(draft.version.definition, draft.data)
+    return _page_url(draft, missing["id"]) if missing else _check_url(draft)
