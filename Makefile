@@ -13,7 +13,7 @@ PORT ?= 8000
 # pytest-xdist workers; "auto" uses every core.
 TEST_WORKERS ?= auto
 
-.PHONY: run test setup lint format messages check-migrations bench clean
+.PHONY: run test setup lint format messages check-migrations bench bench-submit clean
 
 ## Python environment: reinstalled only when the lock file changes.
 $(VENV)/.installed: requirements.lock
@@ -56,8 +56,12 @@ messages: setup
 	@cd src && ../$(PY) manage.py makemessages -l en --no-obsolete --no-location
 	@$(PY) scripts/compile_messages.py
 
-bench: setup
-	@echo "Benchmarks live under bench/; see docs/performance.md."
+bench: bench-submit
+
+## The submit path against a bare insert, on SQLite and PostgreSQL (docs/performance.md).
+bench-submit: setup
+	@bash scripts/ensure-bench-tools.sh
+	@bash bench/submit/run.sh
 
 clean:
 	rm -rf $(VENV) node_modules var

@@ -47,18 +47,71 @@ def _resident(people):
     return {"label": "privacy_testapp.resident", "pk": resident.pk}
 
 
+def _procedures():
+    from madoguchi.procedures.models import Procedure
+    from madoguchi.procedures.services import procedures_load_from_files
+
+    if not Procedure.objects.exists():
+        procedures_load_from_files()
+
+
+def _kaigo_procedure(people):
+    _procedures()
+    return {"slug": "kaigo_nintei_shinki"}
+
+
+def _kaigo_version(people):
+    _procedures()
+    return {"slug": "kaigo_nintei_shinki", "number": 1}
+
+
+def _draft(people):
+    from madoguchi.procedures.models import Procedure
+    from madoguchi.submissions.services import draft_start
+
+    _procedures()
+    draft = draft_start(procedure=Procedure.objects.get(slug="risai_shomei"), user=people["citizen_erin"])
+    return {"draft_id": draft.pk}
+
+
+def _draft_page(people):
+    return {**_draft(people), "page_id": "applicant"}
+
+
+def _submission(people):
+    from madoguchi.submissions.models import Draft, Submission
+    from madoguchi.submissions.receipts import new_receipt_number
+
+    kwargs = _draft(people)
+    draft = Draft.objects.get(pk=kwargs["draft_id"])
+    submission = Submission.objects.create(
+        receipt_number=new_receipt_number(), idempotency_key=draft.submission_token, version=draft.version,
+        procedure=draft.version.procedure, department=draft.version.procedure.department, user=people["citizen_erin"],
+        data={}, submitted_at=draft.created_at, retain_until=draft.expires_at,
+    )  # fmt: skip
+    return {"submission_id": submission.pk}
+
+
 ENDPOINTS = [
     Endpoint("organisations:department_detail", _department, "kaigo_alice"),
     Endpoint("accounts:member_add", _department, "kaigo_admin"),
     Endpoint("accounts:member_detail", _member, "kaigo_admin"),
     Endpoint("privacy:file_download", _file, "citizen_erin"),
     Endpoint("privacy:my_number_reveal", _resident, "kaigo_alice"),
+    Endpoint("procedures:manage_detail", _kaigo_procedure, "kaigo_admin"),
+    Endpoint("procedures:version_preview", _kaigo_version, "kaigo_admin"),
+    Endpoint("submissions:page", _draft_page, "citizen_erin"),
+    Endpoint("submissions:check", _draft, "citizen_erin"),
+    Endpoint("submissions:detail", _submission, "citizen_erin"),
+    Endpoint("submissions:receipt_pdf", _submission, "citizen_erin"),
 ]
 
 # URLs with parameters that name no object of anyone's.
 NOT_OBJECTS = {
     "accounts:verify_email": "a signed one-time token, checked by the view",
     "accounts:password_reset_confirm": "a signed one-time token, checked by Django's view",
+    "procedures:detail": "a public catalogue page",
+    "procedures:start": "starts a new draft of a public procedure for whoever asks",
 }
 
 # Who must see nothing of 介護保険課's or erin's.

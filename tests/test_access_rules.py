@@ -40,6 +40,8 @@ def test_staff_routes_are_all_staff_only():
 SAMPLE_KWARGS = {
     "code": "kaigo-hoken", "user_id": 1, "uidb64": "MQ", "token": "abc-def",
     "file_id": "00000000-0000-4000-8000-000000000000", "label": "privacy_testapp.resident", "pk": "1",
+    "slug": "risai_shomei", "draft_id": "00000000-0000-4000-8000-000000000001", "page_id": "applicant",
+    "submission_id": "00000000-0000-4000-8000-000000000002", "number": 1,
 }  # fmt: skip
 
 

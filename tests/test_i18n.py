@@ -17,8 +17,12 @@ def test_every_message_has_an_english_translation():
 def test_compiled_catalogue_is_up_to_date():
     po = polib.pofile(str(LOCALE / "en" / "LC_MESSAGES" / "django.po"))
     mo = polib.mofile(str(LOCALE / "en" / "LC_MESSAGES" / "django.mo"))
-    compiled = {e.msgid: e.msgstr for e in mo}
-    source = {e.msgid: e.msgstr for e in po if e.msgstr}
+
+    def translations(entries):
+        return {e.msgid: e.msgstr or tuple(sorted(e.msgstr_plural.items())) for e in entries
+                if e.msgstr or any(e.msgstr_plural.values())}  # fmt: skip
+
+    compiled, source = translations(mo), translations(po)
     assert compiled == source, "run `make messages` (or scripts/compile_messages.py)"
 
 

@@ -3,6 +3,7 @@ so that definitions can be checked without a database)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -23,6 +24,16 @@ def city_department_codes() -> set[str]:
     return set()
 
 
+@lru_cache(maxsize=256)
+def _parse_cached(
+    path: str, source: str, mtime_ns: int, size: int, departments: frozenset[str]
+) -> ParsedDefinition:
+    """Parsing is pure: the same file (path, time, size) parses the same way."""
+    return parse_definition(
+        Path(path).read_text(encoding="utf-8"), source=source, known_departments=set(departments)
+    )
+
+
 def parse_files(paths: list[Path] | None = None) -> tuple[list[ParsedDefinition], list[str]]:
     """Every definition file parsed; the errors of all the files that failed, each with its place."""
     paths = paths or sorted(definitions_dir().glob("*.yaml"))
@@ -34,8 +45,10 @@ def parse_files(paths: list[Path] | None = None) -> tuple[list[ParsedDefinition]
         except ValueError:
             relative = path
         try:
-            definition = parse_definition(path.read_text(encoding="utf-8"), source=str(relative),
-                                          known_departments=departments)  # fmt: skip
+            stat = path.stat()
+            definition = _parse_cached(
+                str(path), str(relative), stat.st_mtime_ns, stat.st_size, frozenset(departments)
+            )
         except DefinitionError as exc:
             errors.extend(exc.errors)
             continue

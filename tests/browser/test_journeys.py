@@ -1,0 +1,131 @@
+"""Three procedures walked in Chromium, in Japanese and in English: error states, check your answers,
+a change link, submission, the receipt. axe runs on every page."""
+
+import re
+
+import pytest
+
+from madoguchi.procedures.files import parse_files
+from madoguchi.procedures.services import procedures_load_from_files
+from madoguchi.submissions.models import Submission
+from tests.browser.conftest import assert_accessible
+from tests.conftest import PASSWORD
+from tests.support.formfill import page_of, page_post
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DEFINITIONS = {p.id: p.data for p in parse_files()[0]}
+JOURNEYS = ["risai_shomei", "jidoteate_nintei_seikyu", "kaigo_nintei_shinki"]
+LOCALES = {"ja": "ja-JP", "en": "en-US"}
+TEXT = {
+    "ja": {"start": "申請をはじめる", "next": "次へ進む", "submit": "この内容で送信する", "login": "ログインする",
+           "email": "メールアドレス", "password": "パスワード", "check": "入力内容の確認", "done": "受け付けました",
+           "change": "変更", "back_to_check": "確認画面に戻る", "summary": "入力内容を確認してください"},
+    "en": {"start": "Start your application", "next": "Continue", "submit": "Send this application",
+           "login": "Log in", "email": "Email address", "password": "Password", "check": "Check your answers",
+           "done": "Application received", "change": "Change", "back_to_check": "Back to the check page",
+           "summary": "Please check what you entered"},
+}  # fmt: skip
+
+
+def fill(page, post: dict) -> None:
+    """Type the answers as a person would, input by input."""
+    for name, value in post.items():
+        if name in ("action", "item_count"):
+            continue
+        if hasattr(value, "read"):  # an upload
+            page.locator(f'input[name="{name}"]').set_input_files(
+                files=[{"name": value.name, "mimeType": "image/png", "buffer": value.read()}])  # fmt: skip
+            continue
+        locator = page.locator(f'[name="{name}"]')
+        kind = locator.first.evaluate("e => e.tagName.toLowerCase() + ':' + (e.type || '')")
+        if kind in ("input:radio", "input:checkbox"):
+            for v in value if isinstance(value, list) else [value]:
+                page.locator(f'input[name="{name}"][value="{v}"]').check()
+        elif kind.startswith("select"):
+            locator.select_option(value)
+        else:
+            locator.fill(value)
+
+
+def log_in(page, live_server, user, language):
+    page.goto(live_server.url + "/account/login/")
+    page.get_by_label(TEXT[language]["email"]).fill(user.email)
+    page.get_by_label(TEXT[language]["password"]).fill(PASSWORD)
+    page.locator("main button[type=submit]").click()
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize("slug", JOURNEYS)
+def test_journey(live_server, citizen_erin, new_page, mailbox, slug, language):
+    procedures_load_from_files()
+    definition = DEFINITIONS[slug]
+    t = TEXT[language]
+    page = new_page(locale=LOCALES[language], width=390, height=844)  # a phone
+    log_in(page, live_server, citizen_erin, language)
+
+    page.goto(f"{live_server.url}/procedures/{slug}/")
+    assert_accessible(page)
+    page.get_by_role("button", name=t["start"]).click()
+
+    # The first page, sent empty: every field says what is missing, in a summary that links to it.
+    page.get_by_role("button", name=t["next"]).click()
+    summary = page.locator(".error-summary")
+    assert summary.is_visible() and t["summary"] in summary.inner_text()
+    first_link = summary.locator("a").first
+    target = first_link.get_attribute("href")
+    first_link.click()
+    assert page.evaluate("document.activeElement.id") == target.lstrip("#")
+    assert_accessible(page)
+
+    pages_seen = 0
+    while (current := page_of(definition, page.url)) is not None:
+        fill(page, page_post(current))
+        page.get_by_role("button", name=t["next"]).click()
+        if page.locator(".error-summary").count():
+            pytest.fail(f"{current['id']}: {page.locator('.error-summary').inner_text()}")
+        assert_accessible(page)
+        pages_seen += 1
+    assert pages_seen >= 3
+    assert page.get_by_role("heading", name=t["check"]).is_visible()
+
+    # Change an answer from the check page, and come back to it.
+    page.locator(".answers__head a").first.click()
+    assert "return=check" in page.url
+    assert_accessible(page)
+    page.get_by_role("button", name=t["back_to_check"]).click()
+    assert page.get_by_role("heading", name=t["check"]).is_visible()
+
+    page.get_by_role("button", name=t["submit"]).click()
+    assert page.get_by_role("heading", name=t["done"]).is_visible()
+    receipt = page.locator("#receipt-number").inner_text()
+    assert re.fullmatch(r"\d{4}-\d{4}-\d{4}-\d{4}-\d{5}", receipt)
+    assert_accessible(page)
+    submission = Submission.objects.get()
+    assert submission.receipt_number == receipt and submission.procedure.slug == slug
+
+    with page.expect_download() as download:
+        page.locator('a[href$="receipt.pdf"]').click()
+    assert download.value.suggested_filename == f"receipt-{receipt}.pdf"
+    assert receipt in mailbox.wait_for(1)[0].get_content()
+
+    page.goto(live_server.url + "/applications/")
+    assert receipt in page.content()
+    assert_accessible(page)
+
+
+def test_the_form_works_without_javascript_and_keeps_what_was_typed(live_server, citizen_erin, new_page):
+    procedures_load_from_files()
+    page = new_page(javascript=False, width=320, height=800)
+    log_in(page, live_server, citizen_erin, "ja")
+    page.goto(f"{live_server.url}/procedures/risai_shomei/")
+    page.get_by_role("button", name="申請をはじめる").click()
+    page.locator('[name="f-applicant_postal_code"]').fill("9868501")
+    page.get_by_role("button", name="住所を入れる").click()
+    assert page.locator('[name="f-applicant_address"]').input_value() == "宮城県石巻市穀町14番1号"
+    page.locator('[name="f-applicant_phone"]').fill("12")
+    page.get_by_role("button", name="次へ進む").click()
+    assert page.locator("#f-applicant_phone-error").is_visible()
+    assert page.locator('[name="f-applicant_phone"]').input_value() == "12"  # nothing typed is lost
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
