@@ -47,7 +47,7 @@ def test_the_28_priority_procedures_are_all_defined():
         ),
         (
             ("{value: tsunami, label: {ja: 津波, en: Tsunami}}", "{value: tsunami, label: {ja: 津波}}"),
-            ":71: form.pages[2].fields[0].choices[1].label: 'en' is a required property",
+            ":72: form.pages[2].fields[0].choices[1].label: 'en' is a required property",
         ),
         (
             ("  - id: disaster\n", "  - id: household\n"),
@@ -55,7 +55,7 @@ def test_the_28_priority_procedures_are_all_defined():
         ),
         (
             ("id: risai_shomei", "id: risai_shomei\nsurprise: 1"),
-            ":4: (top): Additional properties are not allowed ('surprise' was unexpected)",
+            ":4: surprise: Additional properties are not allowed ('surprise' was unexpected)",
         ),
         (
             ("equals: false}", "equals: nope}"),

@@ -213,6 +213,16 @@ def _line_map(node, path=(), lines=None) -> dict[tuple, int]:
     return lines
 
 
+def _error_path(error) -> tuple:
+    """Where to point: for an unexpected key, the key itself rather than its parent."""
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        extra = [k for k in error.instance if k not in error.schema.get("properties", {})]
+        if extra:
+            return (*path, extra[0])
+    return path
+
+
 def _where(source: str, lines: dict[tuple, int], path: tuple) -> str:
     for cut in range(len(path), -1, -1):
         if path[:cut] in lines:
@@ -373,7 +383,7 @@ def parse_definition(
     lines = _line_map(node)
     validator = Draft202012Validator(DEFINITION_SCHEMA)
     problems = [
-        f"{_where(source, lines, tuple(error.absolute_path))}: {error.message}"
+        f"{_where(source, lines, _error_path(error))}: {error.message}"
         for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     ]
     if problems:
