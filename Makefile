@@ -33,6 +33,7 @@ setup: $(VENV)/.installed node_modules/.installed
 	@mkdir -p var
 
 run: setup
+	@bash scripts/ensure-fonts.sh
 	@$(MANAGE) migrate --no-input -v 0
 	@$(MANAGE) createcachetable
 	@$(MANAGE) load_demo
@@ -42,6 +43,7 @@ run: setup
 
 test: setup
 	@bash scripts/ensure-browser.sh
+	@bash scripts/ensure-fonts.sh 1
 	@$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: setup

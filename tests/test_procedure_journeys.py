@@ -71,7 +71,11 @@ def test_wrong_answers_are_refused_field_by_field(slug, procedures, as_user, cit
         for f in page["fields"]:
             key = input_key(f["id"], index)
             missing_is_the_error = f["type"] in ("yes_no", "consent")
-            if f["type"] in INVALID and not f.get("show_if") and (f.get("required", True) or not missing_is_the_error):
+            if (
+                f["type"] in INVALID
+                and not f.get("show_if")
+                and (f.get("required", True) or not missing_is_the_error)
+            ):
                 make, message = INVALID[f["type"]]
                 post.update(make(f, key))
                 expected[key] = message

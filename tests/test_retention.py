@@ -155,3 +155,15 @@ def test_the_thousand_person_threshold(city):
 
     row = next(r for r in file_register_rows() if r.name == entry.name)
     assert row.over_threshold
+
+
+def test_each_published_procedure_has_its_register_entry(client, city):
+    from madoguchi.procedures.services import procedures_load_from_files
+
+    procedures_load_from_files()
+    response = client.get(reverse("privacy:file_register_csv"))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8")[1:])))
+    names = {row[0]: row for row in rows[1:]}
+    risai = names["罹災証明書交付申請ファイル"]
+    assert risai[1] == "資産税課" and "被災日" in risai[3] and risai[7] == "10年"
+    assert len(rows) - 1 >= 28 + 2

@@ -43,7 +43,9 @@ def main(directory: str) -> None:
             f"| {db} | bare view, one insert | {insert['rps']:.0f} | {insert['p50']:.1f} | {insert['p99']:.1f} | "
             f"{insert['errors'] + insert['socket_errors']} | 1.00 |"
         )
-        lines.append(f"| {db} | submissions created by the measured requests | {created} of {submit['requests']} | | | | |")
+        lines.append(
+            f"| {db} | submissions created by the measured requests | {created} of {submit['requests']} | | | | |"
+        )
     report = "\n".join(lines) + "\n"
     (out / "submit-latest.md").write_text(report)
     print(report)

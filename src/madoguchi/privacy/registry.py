@@ -65,6 +65,33 @@ class PersonalDataFile:
 
 _files: dict[str, list[PersonalDataFile]] = {}
 _exempt: dict[str, str] = {}
+_providers: list[Callable[[], list[RegisterEntry]]] = []
+
+
+@dataclass(frozen=True)
+class RegisterEntry:
+    """A 個人情報ファイル簿 entry that comes from data rather than from a model (e.g. one per procedure)."""
+
+    name: str
+    department: str
+    purpose: str
+    items: tuple[str, ...]
+    subjects: str
+    sources: str
+    sensitive: bool
+    retention: str
+    persons: int
+
+
+def register_provider(provider: Callable[[], list[RegisterEntry]]) -> None:
+    """Add a source of entries computed at read time (published procedures, later datasets...)."""
+    if provider not in _providers:
+        _providers.append(provider)
+
+
+def provided_entries() -> list[RegisterEntry]:
+    return [entry for provider in _providers for entry in provider()]
+
 
 PERSON_THRESHOLD = 1000  # 個人情報保護法 第75条: files of fewer persons need no 帳簿 entry
 

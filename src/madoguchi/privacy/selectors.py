@@ -83,6 +83,13 @@ def file_register_rows(*, include_counts: bool = False) -> list[RegisterRow]:
             retention=entry.retention.period, over_threshold=persons >= registry.PERSON_THRESHOLD,
             persons=persons if include_counts else 0,
         ))  # fmt: skip
+    for entry in registry.provided_entries():
+        rows.append(RegisterRow(
+            name=entry.name, department=departments.get(entry.department, entry.department), purpose=entry.purpose,
+            items="、".join(entry.items), subjects=entry.subjects, sources=entry.sources, sensitive=entry.sensitive,
+            retention=entry.retention, over_threshold=entry.persons >= registry.PERSON_THRESHOLD,
+            persons=entry.persons if include_counts else 0,
+        ))  # fmt: skip
     return sorted(rows, key=lambda r: (r.department, r.name))
 
 
