@@ -361,3 +361,41 @@ def test_procedure_page_says_what_to_prepare(procedures, client):
         "申請をはじめる",
     ):
         assert text in body, text
+
+
+@pytest.mark.django_db
+def test_attachments_upload_through_the_runner_and_are_kept_with_the_submission(
+    procedures, as_user, citizen_erin
+):
+    from datetime import timedelta
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from madoguchi.privacy.models import StoredFile
+    from tests.support.hostile import jpeg_with_gps
+
+    client = as_user(citizen_erin)
+    draft, _check = _ready_draft(client)
+    url = reverse("submissions:page", kwargs={"draft_id": draft.pk, "page_id": "attachments"})
+    photo = SimpleUploadedFile("被害写真.jpg", jpeg_with_gps(), content_type="image/jpeg")
+    evil = SimpleUploadedFile("evil.pdf", b"MZ\x90\x00not a pdf", content_type="application/pdf")
+    response = client.post(url, {"action": "continue", "f-damage_photos": [photo, evil]})
+    body = response.content.decode()
+    assert response.status_code == 200  # the bad file is refused with a message; the good one is kept
+    assert "PDF、JPEG、PNG、HEIC のファイルを選んでください" in body and "被害写真.jpg" in body
+    stored = StoredFile.objects.get()
+    from madoguchi.privacy.uploads import file_storage
+
+    assert stored.uploaded_by == citizen_erin
+    assert b"SecretCam" not in file_storage().open(stored.storage_name, "rb").read()  # EXIF gone
+    response = client.post(url, {"action": "continue", "f-damage_photos-keep": [str(stored.pk)]})
+    assert response.status_code == 302
+    _response, _token = submit(client, reverse("submissions:check", kwargs={"draft_id": draft.pk}))
+    submission = Submission.objects.get()
+    assert submission.data["damage_photos"] == [{"id": str(stored.pk), "name": "被害写真.jpg"}]
+    stored.refresh_from_db()
+    assert stored.retain_until > timezone.now() + timedelta(days=365 * 9)
+    assert stored.department == submission.department
+    # The citizen can fetch it back; staff of another department cannot.
+    assert client.get(reverse("privacy:file_download", kwargs={"file_id": stored.pk})).status_code == 200
