@@ -7,12 +7,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from madoguchi.accounts.models import StaffRole
 from madoguchi.core.access import staff_required
+from madoguchi.core.i18n import current_language
 from madoguchi.forms.engine import compile_schema
 from madoguchi.forms.fieldtypes import localised
 from madoguchi.forms.rendering import render_fields
@@ -30,10 +31,6 @@ class UploadForm(forms.Form):
             "docs/procedures.md の形式で書いたファイル。公開中の版をダウンロードして直すと簡単です。"
         ),
     )
-
-
-def _language() -> str:
-    return "en" if (get_language() or "ja").startswith("en") else "ja"
 
 
 @staff_required(*MANAGERS)
@@ -89,7 +86,7 @@ def version_preview(request: HttpRequest, slug: str, number: int) -> HttpRespons
                 ),
             )
         return redirect("procedures:manage_detail", slug=slug)
-    language = _language()
+    language = current_language()
     definition = version.definition
     pages = [
         {"title": localised(p["title"], language), "intro": localised(p.get("intro"), language),

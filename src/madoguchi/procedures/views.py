@@ -2,17 +2,13 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
 
 from madoguchi.core.access import public
+from madoguchi.core.i18n import current_language
 from madoguchi.forms.fieldtypes import localised
 from madoguchi.organisations.models import Department
 
 from .selectors import LIFE_EVENTS, catalogue, procedure_get_public
-
-
-def _language() -> str:
-    return "en" if (get_language() or "ja").startswith("en") else "ja"
 
 
 @public
@@ -26,7 +22,7 @@ def catalogue_view(request: HttpRequest) -> HttpResponse:
     )
     return render(request, "procedures/catalogue.html", {
         "procedures": procedures, "query": query, "department": department, "event": event,
-        "departments": departments, "events": LIFE_EVENTS, "language": _language(),
+        "departments": departments, "events": LIFE_EVENTS, "language": current_language(),
         "searched": bool(query or department or event),
     })  # fmt: skip
 
@@ -35,7 +31,7 @@ def catalogue_view(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     procedure = procedure_get_public(slug=slug)
     definition = procedure.current_version.definition
-    language = _language()
+    language = current_language()
     return render(request, "procedures/detail.html", {
         "procedure": procedure, "d": definition, "language": language,
         "name": localised(definition["name"], language), "summary": localised(definition["summary"], language),

@@ -9,11 +9,11 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from madoguchi.core.access import citizen_required, is_fully_authenticated, public
+from madoguchi.core.i18n import current_language
 from madoguchi.core.ratelimit import rate_limit
 from madoguchi.forms.engine import (
     answers_summary,
@@ -33,10 +33,6 @@ from madoguchi.procedures.selectors import procedure_get_public
 from . import selectors, services
 
 SESSION_SUBMISSIONS = "madoguchi_submissions"
-
-
-def _language() -> str:
-    return "en" if (get_language() or "ja").startswith("en") else "ja"
 
 
 def _page_url(draft, page_id: str, returning: bool = False) -> str:
@@ -126,7 +122,7 @@ def page(request: HttpRequest, draft_id, page_id: str) -> HttpResponse:
     if current is None:
         raise Http404
     returning = request.GET.get("return") == "check"
-    language = _language()
+    language = current_language()
     if current.get("repeat"):
         return _repeat_page(request, draft, current, returning, language)
 
@@ -310,7 +306,7 @@ def check(request: HttpRequest, draft_id) -> HttpResponse:
     missing = first_incomplete_page(definition, draft.data)
     if missing is not None:
         return redirect(_page_url(draft, missing["id"], True))
-    language = _language()
+    language = current_language()
     if request.method == "POST":
         return _submit(request, draft)
     sections = answers_summary(definition, draft.data, language, include_unanswered=True)
@@ -347,7 +343,7 @@ def _submit(request: HttpRequest, draft) -> HttpResponse:
 @public
 def detail(request: HttpRequest, submission_id) -> HttpResponse:
     submission = selectors.submission_get_owned(request=request, submission_id=submission_id)
-    language = _language()
+    language = current_language()
     definition = submission.version.definition
     return render(request, "submissions/detail.html", {
         "submission": submission, "procedure_name": _localised(definition["name"], language),
@@ -359,7 +355,9 @@ def detail(request: HttpRequest, submission_id) -> HttpResponse:
 @public
 def receipt_pdf(request: HttpRequest, submission_id) -> HttpResponse:
     submission = selectors.submission_get_owned(request=request, submission_id=submission_id)
-    copy = services.submission_receipt_pdf(submission=submission, user=request.user, language=_language())
+    copy = services.submission_receipt_pdf(
+        submission=submission, user=request.user, language=current_language()
+    )
     response = HttpResponse(copy.pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{copy.filename}"'
     response["Cache-Control"] = "no-store"
@@ -368,7 +366,7 @@ def receipt_pdf(request: HttpRequest, submission_id) -> HttpResponse:
 
 @citizen_required
 def mine(request: HttpRequest) -> HttpResponse:
-    language = _language()
+    language = current_language()
     return render(request, "submissions/mine.html", {
         "submissions": selectors.submissions_of(user=request.user),
         "drafts": [(d, _localised(d.version.definition["name"], language), _resume_url(d))
