@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "madoguchi.forms",
     "madoguchi.procedures",
     "madoguchi.submissions",
+    "madoguchi.cases",
 ]
 
 MIDDLEWARE = [

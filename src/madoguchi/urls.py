@@ -9,6 +9,9 @@ urlpatterns = [
     path("", include("madoguchi.privacy.urls")),
     path("", include("madoguchi.procedures.urls")),
     path("", include("madoguchi.submissions.urls")),
+    path("", include("madoguchi.cases.urls")),
+    path("", include("madoguchi.cases.export_urls")),
+    path("api/v1/", include("madoguchi.cases.api_urls")),
     path("admin/", admin.site.urls),
 ]
 

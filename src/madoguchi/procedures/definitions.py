@@ -151,6 +151,7 @@ DEFINITION_SCHEMA = {
         "keywords": {"type": "array", "items": {"type": "string", "minLength": 1}},
         "prepare": {"type": "array", "items": L10N},
         "to_confirm": {"type": "array", "items": {"type": "string"}},
+        "workflow": {"type": "string", "pattern": "^[a-z_]+$"},
         "form": {
             "type": "object",
             "properties": {"pages": {"type": "array", "minItems": 1, "items": PAGE}},

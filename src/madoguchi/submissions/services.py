@@ -105,6 +105,9 @@ def submission_create(
                 StoredFile.objects.filter(pk__in=file_ids).update(retain_until=retain_until,
                                                                     department=submission.department)  # fmt: skip
             draft.delete()
+            from madoguchi.cases.services import cases_open
+
+            cases_open(submission=submission)
             audit.success(object_id=submission.pk, department_code=submission.department.code)
             from .tasks import send_submission_receipt
 
