@@ -140,6 +140,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         return role in StaffRole.GLOBAL_ROLES and self.has_role(role)
 
     @property
+    def is_caseworker(self) -> bool:
+        """Works cases of some department: 担当者, 決裁者 or 課管理者 there."""
+        return any(self.has_role(r) for r in (StaffRole.Role.HANDLER, StaffRole.Role.APPROVER, StaffRole.Role.DEPT_ADMIN))
+
+    @property
     def can_manage_procedures(self) -> bool:
         return self.has_role(StaffRole.Role.DEPT_ADMIN) or self.has_global_role(StaffRole.Role.SYSADMIN)
 

@@ -233,6 +233,7 @@ def correction_submit(*, user: User, case: Case, post) -> dict:
 def decision_propose(*, by: User, case: Case, outcome: str, reason: str) -> Decision:
     """A 担当者 proposes the decision; where the workflow needs a 決裁者 it waits for approval."""
     _check_caseworker(by, case)
+    case = Case.objects.get(pk=case.pk)
     flow = workflow(case.workflow)
     target = flow.status(outcome) if outcome in {s.id for s in flow.statuses} else None
     if target is None or not target.decision or not flow.can_move(case.status, outcome):

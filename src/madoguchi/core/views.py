@@ -19,7 +19,12 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     user = request.user
     departments = department_list_visible(user=user).filter(pk__in=user.department_ids)
     roles = user.staff_roles.select_related("department").order_by("department__sort_order", "role")
-    return render(request, "core/staff_home.html", {"departments": departments, "roles": roles})
+    work = None
+    if user.is_caseworker:
+        from madoguchi.cases.selectors import counts_for_home
+
+        work = counts_for_home(user=user)
+    return render(request, "core/staff_home.html", {"departments": departments, "roles": roles, "work": work})
 
 
 @public

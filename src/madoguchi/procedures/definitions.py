@@ -294,6 +294,10 @@ def _semantic_errors(data: dict, known_departments: set[str] | None) -> list[tup
                 "the form asks for a My Number: name its 個人番号利用事務 in my_number_affair",
             )
         )
+    from madoguchi.cases.workflows import workflows
+
+    if data.get("workflow", "standard") not in workflows():
+        errors.append((("workflow",), f"no workflow {data.get('workflow')!r} in data/workflows/"))
     if "online" not in data["channels"]:
         errors.append((("channels",), "Madoguchi procedures are filed online: include 'online'"))
     return errors

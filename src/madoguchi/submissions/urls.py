@@ -10,4 +10,6 @@ urlpatterns = [
     path("applications/", views.mine, name="mine"),
     path("applications/<uuid:submission_id>/", views.detail, name="detail"),
     path("applications/<uuid:submission_id>/receipt.pdf", views.receipt_pdf, name="receipt_pdf"),
+    path("applications/<uuid:submission_id>/messages/", views.reply, name="reply"),
+    path("applications/<uuid:submission_id>/correct/", views.correct, name="correct"),
 ]

@@ -30,6 +30,10 @@ from madoguchi.privacy.services import file_store
 from madoguchi.privacy.uploads import UploadRejected
 from madoguchi.procedures.selectors import procedure_get_public
 
+from madoguchi.cases import selectors as case_selectors
+from madoguchi.cases import services as case_services
+from madoguchi.cases.workflows import workflow as case_workflow
+
 from . import selectors, services
 
 SESSION_SUBMISSIONS = "madoguchi_submissions"
@@ -334,7 +338,7 @@ def _submit(request: HttpRequest, draft) -> HttpResponse:
     owned = request.session.get(SESSION_SUBMISSIONS, [])
     if str(submission.pk) not in owned:
         request.session[SESSION_SUBMISSIONS] = [*owned, str(submission.pk)][-20:]
-    return redirect("submissions:detail", submission_id=submission.pk)
+    return HttpResponseRedirect(reverse("submissions:detail", kwargs={"submission_id": submission.pk}) + "?sent=1")
 
 
 # --- the citizen's applications -----------------------------------------------------------------
@@ -345,10 +349,59 @@ def detail(request: HttpRequest, submission_id) -> HttpResponse:
     submission = selectors.submission_get_owned(request=request, submission_id=submission_id)
     language = current_language()
     definition = submission.version.definition
-    return render(request, "submissions/detail.html", {
+    case = case_selectors.case_of_submission(submission=submission)
+    context = {
         "submission": submission, "procedure_name": _localised(definition["name"], language),
         "sections": answers_summary(definition, submission.data, language),
-        "processing_days": definition["processing_days"],
+        "processing_days": definition["processing_days"], "case": case,
+        "just_sent": request.GET.get("sent") == "1",
+    }  # fmt: skip
+    if case is not None:
+        context.update({
+            "status": case_workflow(case.workflow).status(case.status).display(language),
+            "thread": case.messages.all(),
+            "correction": case_services.open_correction(case),
+            "notices": case.decisions.filter(state="approved", notice__isnull=False),
+        })  # fmt: skip
+    return render(request, "submissions/detail.html", context)
+
+
+@citizen_required
+@require_POST
+def reply(request: HttpRequest, submission_id) -> HttpResponse:
+    submission = selectors.submission_get_owned(request=request, submission_id=submission_id)
+    case = case_selectors.case_of_submission(submission=submission)
+    text = request.POST.get("text", "").strip()
+    if case is None or not text:
+        messages.error(request, _("メッセージを入力してください。"))
+    else:
+        case_services.case_send_message(by=request.user, case=case, text=text)
+        messages.success(request, _("メッセージを送りました。"))
+    return redirect("submissions:detail", submission_id=submission.pk)
+
+
+@citizen_required
+@require_http_methods(["GET", "POST"])
+def correct(request: HttpRequest, submission_id) -> HttpResponse:
+    """The citizen fixes only the fields the department asked about, and sends them again."""
+    submission = selectors.submission_get_owned(request=request, submission_id=submission_id)
+    case = case_selectors.case_of_submission(submission=submission)
+    correction = case_services.open_correction(case) if case else None
+    if correction is None:
+        return redirect("submissions:detail", submission_id=submission.pk)
+    language = current_language()
+    fields = case_services.correction_fields(case, correction)
+    raw = raw_from_values(fields, submission.data)
+    errors: dict = {}
+    if request.method == "POST":
+        result = case_services.correction_submit(user=request.user, case=case, post=request.POST)
+        if not result["errors"]:
+            messages.success(request, _("直した内容を送りました。市で確認します。"))
+            return redirect("submissions:detail", submission_id=submission.pk)
+        errors, raw = result["errors"], result["raw"]
+    return render(request, "submissions/correct.html", {
+        "submission": submission, "correction": correction, "fields": render_fields(fields, raw, errors, language),
+        "errors": errors, "procedure_name": _localised(submission.version.definition["name"], language),
     })  # fmt: skip
 
 
