@@ -13,7 +13,7 @@ PORT ?= 8000
 # pytest-xdist workers; "auto" uses every core.
 TEST_WORKERS ?= auto
 
-.PHONY: run test setup lint format messages check-migrations bench bench-submit clean
+.PHONY: run test setup lint format messages check-migrations bench bench-submit bench-cases clean
 
 ## Python environment: reinstalled only when the lock file changes.
 $(VENV)/.installed: requirements.lock
@@ -38,6 +38,7 @@ run: setup
 	@$(MANAGE) createcachetable
 	@$(MANAGE) load_demo
 	@$(MANAGE) load_procedures
+	@$(MANAGE) seed_demo_cases
 	@$(MANAGE) schedule_periodic
 	@bash scripts/run-dev.sh $(HOST) $(PORT)
 
@@ -58,12 +59,16 @@ messages: setup
 	@cd src && ../$(PY) manage.py makemessages -l en --no-obsolete --no-location
 	@$(PY) scripts/compile_messages.py
 
-bench: bench-submit
+bench: bench-submit bench-cases
 
 ## The submit path against a bare insert, on SQLite and PostgreSQL (docs/performance.md).
 bench-submit: setup
 	@bash scripts/ensure-bench-tools.sh
 	@bash bench/submit/run.sh
+
+## The case queue with 10k, 100k and 1M cases on PostgreSQL (docs/performance.md).
+bench-cases: setup
+	@bash bench/cases/run.sh
 
 clean:
 	rm -rf $(VENV) node_modules var

@@ -92,6 +92,18 @@ def _submission(people):
     return {"submission_id": submission.pk}
 
 
+def _case(people):
+    from tests.support.cases import file_case
+
+    return {"case_id": file_case(people["citizen_erin"]).pk}
+
+
+def _case_submission(people):
+    from tests.support.cases import file_case
+
+    return {"submission_id": file_case(people["citizen_erin"]).submission_id}
+
+
 ENDPOINTS = [
     Endpoint("organisations:department_detail", _department, "kaigo_alice"),
     Endpoint("accounts:member_add", _department, "kaigo_admin"),
@@ -104,6 +116,11 @@ ENDPOINTS = [
     Endpoint("submissions:check", _draft, "citizen_erin"),
     Endpoint("submissions:detail", _submission, "citizen_erin"),
     Endpoint("submissions:receipt_pdf", _submission, "citizen_erin"),
+    Endpoint("submissions:reply", _case_submission, "citizen_erin"),
+    Endpoint("submissions:correct", _case_submission, "citizen_erin"),
+    Endpoint("cases:detail", _case, "kaigo_alice"),
+    Endpoint("cases:action", _case, "kaigo_alice"),
+    Endpoint("cases_export:api_tokens", _department, "kaigo_admin"),
 ]
 
 # URLs with parameters that name no object of anyone's.
@@ -112,6 +129,8 @@ NOT_OBJECTS = {
     "accounts:password_reset_confirm": "a signed one-time token, checked by Django's view",
     "procedures:detail": "a public catalogue page",
     "procedures:start": "starts a new draft of a public procedure for whoever asks",
+    "cases_api:case_detail": "token-authenticated: scoping tested in tests/test_case_api.py",
+    "cases_api:case_status": "token-authenticated: scoping tested in tests/test_case_api.py",
 }
 
 # Who must see nothing of 介護保険課's or erin's.

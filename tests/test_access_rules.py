@@ -42,6 +42,7 @@ SAMPLE_KWARGS = {
     "file_id": "00000000-0000-4000-8000-000000000000", "label": "privacy_testapp.resident", "pk": "1",
     "slug": "risai_shomei", "draft_id": "00000000-0000-4000-8000-000000000001", "page_id": "applicant",
     "submission_id": "00000000-0000-4000-8000-000000000002", "number": 1,
+    "case_id": "00000000-0000-4000-8000-000000000003",
 }  # fmt: skip
 
 

@@ -259,9 +259,13 @@ def test_queue_filters_search_and_sort(as_user, citizen_erin, citizen_frank, kai
     assert ids(q="牡鹿") == {second.pk}
     Case.objects.filter(pk=first.pk).update(due_on=date(2020, 1, 6))
     assert ids(overdue=True) == {first.pk}
-    assert [
-        c.pk for c in queue(user=kaigo_alice, department_id=dept, filters=QueueFilter(status="", sort="due"))
-    ][0] == first.pk
+    assert (
+        next(
+            c.pk
+            for c in queue(user=kaigo_alice, department_id=dept, filters=QueueFilter(status="", sort="due"))
+        )
+        == first.pk
+    )
     response = as_user(kaigo_alice).get(reverse("cases:queue"), {"overdue": "1"})
     assert first.receipt_number in response.content.decode() and "超過" in response.content.decode()
 

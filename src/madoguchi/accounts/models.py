@@ -142,7 +142,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_caseworker(self) -> bool:
         """Works cases of some department: 担当者, 決裁者 or 課管理者 there."""
-        return any(self.has_role(r) for r in (StaffRole.Role.HANDLER, StaffRole.Role.APPROVER, StaffRole.Role.DEPT_ADMIN))
+        return any(
+            self.has_role(r)
+            for r in (StaffRole.Role.HANDLER, StaffRole.Role.APPROVER, StaffRole.Role.DEPT_ADMIN)
+        )
 
     @property
     def can_manage_procedures(self) -> bool:

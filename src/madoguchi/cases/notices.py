@@ -8,7 +8,6 @@ import io
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
 from madoguchi.forms.wareki import to_wareki
@@ -57,6 +56,9 @@ def store_decision_notice(decision):
 
     case = decision.case
     content = render_decision_notice(decision)
-    upload = SimpleUploadedFile(f"決定通知書-{case.receipt_number}.pdf", content, content_type="application/pdf")
-    return file_store(uploaded=upload, department=case.department, uploaded_by=None,
+    upload = SimpleUploadedFile(
+        f"決定通知書-{case.receipt_number}.pdf", content, content_type="application/pdf"
+    )
+    # The applicant owns their notice (and may download it); staff of the department may too.
+    return file_store(uploaded=upload, department=case.department, uploaded_by=case.submission.user,
                       retain_until=case.submission.retain_until)  # fmt: skip

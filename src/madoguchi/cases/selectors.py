@@ -99,9 +99,12 @@ def _search(text: str) -> Q:
 
 def case_get_for_staff(*, user, case_id, purpose: str = "") -> Case:
     """One case of the user's departments (404 otherwise); the read is audited."""
-    case = cases_visible(user=user).select_related(
-        "submission__version", "procedure", "department", "assignee"
-    ).filter(pk=case_id).first()
+    case = (
+        cases_visible(user=user)
+        .select_related("submission__version", "procedure", "department", "assignee")
+        .filter(pk=case_id)
+        .first()
+    )
     if case is None:
         raise Http404
     audit_record(action=AuditEvent.Action.READ, object_type="cases.case", object_id=case.pk,
@@ -119,7 +122,8 @@ def counts_for_home(*, user) -> dict:
     return {
         "mine": open_cases.filter(assignee=user).count(),
         "overdue": open_cases.filter(paused_since__isnull=True, due_on__lt=today).count(),
-        "due_soon": open_cases.filter(paused_since__isnull=True, due_on__gte=today,
-                                      due_on__lte=add_business_days(today, 3)).count(),  # fmt: skip
+        "due_soon": open_cases.filter(
+            paused_since__isnull=True, due_on__gte=today, due_on__lte=add_business_days(today, 3)
+        ).count(),
         "unassigned": open_cases.filter(assignee__isnull=True).count(),
     }

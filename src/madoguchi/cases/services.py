@@ -121,7 +121,9 @@ def cases_assign(*, by: User, cases: Iterable[Case], assignee: User | None) -> i
     with transaction.atomic():
         for case in cases:
             _check_caseworker(by, case)
-            if assignee is not None and not any(assignee.has_role(r, case.department_id) for r in CASEWORKERS):
+            if assignee is not None and not any(
+                assignee.has_role(r, case.department_id) for r in CASEWORKERS
+            ):
                 raise ValidationError(_("その職員はこの課の担当者ではありません。"))
             CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.ASSIGN, actor=by,
                                      comment=assignee.display_name if assignee else _("担当者なし"))  # fmt: skip
@@ -147,7 +149,9 @@ def case_send_message(*, by: User, case: Case, text: str) -> CaseMessage:
         _check_caseworker(by, case)
     elif case.submission.user_id != by.pk:
         raise PermissionDenied
-    message = CaseMessage.objects.create(case=case, author=by, from_staff=from_staff, text=text.strip()[:4000])
+    message = CaseMessage.objects.create(
+        case=case, author=by, from_staff=from_staff, text=text.strip()[:4000]
+    )
     if from_staff:
         _notify(case, "message")
     return message
@@ -160,7 +164,9 @@ def correction_request(*, by: User, case: Case, fields: list[str], reason: str) 
     """Ask the citizen to fix named fields; the clock stops until they answer."""
     _check_caseworker(by, case)
     definition = case.submission.version.definition
-    known = {f["id"] for page in definition["form"]["pages"] if not page.get("repeat") for f in page["fields"]}
+    known = {
+        f["id"] for page in definition["form"]["pages"] if not page.get("repeat") for f in page["fields"]
+    }
     if not fields or set(fields) - known:
         raise ValidationError({"fields": _("直してもらう項目を選んでください。")})
     if not reason.strip():
@@ -168,7 +174,9 @@ def correction_request(*, by: User, case: Case, fields: list[str], reason: str) 
     with audited_atomic(action=AuditEvent.Action.CHANGE, object_type="cases.case", object_id=case.pk,
                         department_code=case.department.code, fields=["correction"], actor=by) as audit:  # fmt: skip
         case = Case.objects.select_for_update().get(pk=case.pk)
-        correction = CorrectionRequest.objects.create(case=case, fields=fields, reason=reason.strip(), requested_by=by)
+        correction = CorrectionRequest.objects.create(
+            case=case, fields=fields, reason=reason.strip(), requested_by=by
+        )
         CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.CORRECTION, actor=by, comment=reason.strip(),
                                  changes={"fields": fields})  # fmt: skip
         _move(case, "correction", actor=by, comment=reason.strip())
@@ -183,7 +191,13 @@ def open_correction(case: Case) -> CorrectionRequest | None:
 def correction_fields(case: Case, correction: CorrectionRequest) -> list[dict]:
     definition = case.submission.version.definition
     wanted = set(correction.fields)
-    return [f for page in definition["form"]["pages"] if not page.get("repeat") for f in page["fields"] if f["id"] in wanted]
+    return [
+        f
+        for page in definition["form"]["pages"]
+        if not page.get("repeat")
+        for f in page["fields"]
+        if f["id"] in wanted
+    ]
 
 
 def correction_submit(*, user: User, case: Case, post) -> dict:
@@ -287,4 +301,3 @@ def decision_return(*, by: User, decision: Decision, comment: str) -> None:
 
 def due_soon_limit(today: date | None = None) -> date:
     return add_business_days(today or _today(), 3)
-

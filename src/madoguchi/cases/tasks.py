@@ -21,7 +21,11 @@ logger = logging.getLogger(__name__)
 
 @task()
 def send_case_notice(*, case_id: str, kind: str) -> None:
-    case = Case.objects.select_related("submission__user", "submission__version", "department").filter(pk=case_id).first()
+    case = (
+        Case.objects.select_related("submission__user", "submission__version", "department")
+        .filter(pk=case_id)
+        .first()
+    )
     if case is None or case.submission.user is None or not case.submission.user.is_active:
         return
     user = case.submission.user

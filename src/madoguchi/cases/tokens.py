@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,8 +49,11 @@ def _check_manager(user: User, department) -> None:
 
 
 def api_token_list(*, department) -> QuerySet[ApiToken]:
-    return ApiToken.objects.filter(department=department).select_related("created_by").order_by(
-        "revoked_at", "-created_at"
+    """Live tokens first, newest first; then the revoked ones."""
+    return (
+        ApiToken.objects.filter(department=department)
+        .select_related("created_by")
+        .order_by(F("revoked_at").asc(nulls_first=True), "-created_at")
     )
 
 
@@ -124,14 +127,17 @@ def token_label(token: ApiToken) -> str:
 class TransitionRefused(Exception):
     """A move the API does not make; ``code`` and ``message_ja`` go back to the caller."""
 
-    def __init__(self, code: str, message_ja: str, *, conflict: bool = True):
-        super().__init__(message_ja)
+    def __init__(self, code: str, message: str, message_ja: str, *, conflict: bool = True):
+        super().__init__(message)
         self.code = code
+        self.message = message
         self.message_ja = message_ja
         self.conflict = conflict  # 409 (the case's state) rather than 400 (the request)
 
 
-def _audit_move(token: ApiToken, case: Case, *, result: str = AuditEvent.Result.SUCCESS, why: str = "") -> None:
+def _audit_move(
+    token: ApiToken, case: Case, *, result: str = AuditEvent.Result.SUCCESS, why: str = ""
+) -> None:
     audit_record(action=AuditEvent.Action.CHANGE, object_type="cases.case", object_id=case.pk,
                  department_code=token.department.code, fields=["status"], result=result,
                  detail=token_label(token) + (f": {why}" if why else ""), use_request_actor=False)  # fmt: skip
@@ -153,18 +159,23 @@ def case_transition_by_token(*, token: ApiToken, case: Case, to_status: str, com
         target = flow.status(to_status)
     except KeyError:
         raise TransitionRefused(
-            "unknown_status", f"「{to_status}」という状況はありません。", conflict=False
+            "unknown_status",
+            f"This case's workflow has no status {to_status!r}.",
+            f"「{to_status}」という状況はありません。",
+            conflict=False,
         ) from None
     if target.decision:
         _audit_move(token, case, result=AuditEvent.Result.DENIED, why=f"decision {to_status}")
         raise TransitionRefused(
             "decision_not_allowed",
+            "Decisions need a proposal and an approver; staff make them on the case page.",
             "決定（承認・却下）は決裁が必要なため、APIではできません。職員が案件の画面から決定案を作成してください。",
         )
     if target.pauses_clock:
         _audit_move(token, case, result=AuditEvent.Result.DENIED, why=f"correction {to_status}")
         raise TransitionRefused(
             "correction_not_allowed",
+            "A correction request tells the applicant what to fix and why; staff make it on the case page.",
             "補正依頼は直す項目と理由を申請者に伝える必要があるため、APIではできません。職員が案件の画面から依頼してください。",
         )
     text = f"API（{token.name}）" + (f": {comment.strip()}" if comment.strip() else "")
@@ -180,6 +191,8 @@ def case_transition_by_token(*, token: ApiToken, case: Case, to_status: str, com
     except ValidationError:
         _audit_move(token, case, result=AuditEvent.Result.FAILURE, why=f"{from_status}->{to_status}")
         raise TransitionRefused(
-            "invalid_transition", f"今の状況（{from_status}）からは「{to_status}」に変えられません。"
+            "invalid_transition",
+            f"A case in {from_status!r} cannot move to {to_status!r}.",
+            f"今の状況（{from_status}）からは「{to_status}」に変えられません。",
         ) from None
     return locked

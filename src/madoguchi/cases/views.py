@@ -27,6 +27,21 @@ from .models import Decision, SavedFilter
 from .workflows import workflow, workflows
 
 PAGE_SIZE = 50
+COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    """Counts at most COUNT_CAP rows, so the first page costs the same with a million cases."""
+
+    @property
+    def count(self) -> int:
+        if not hasattr(self, "_capped_count"):
+            self._capped_count = self.object_list[: COUNT_CAP + 1].count()
+        return self._capped_count
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
 
 
 def _date(value: str) -> date | None:
@@ -68,7 +83,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     department = _department(request)
     filters = _filters(request.GET)
     cases = selectors.queue(user=request.user, department_id=department.pk, filters=filters)
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     language = current_language()
     today = timezone.localdate()
     soon = services.due_soon_limit(today)
@@ -120,7 +135,9 @@ def bulk(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("bulk_action", "")
     assignee = None
     if action == "assign" and request.POST.get("assignee"):
-        assignee = User.objects.filter(pk=request.POST["assignee"], staff_roles__department=department).first()
+        assignee = User.objects.filter(
+            pk=request.POST["assignee"], staff_roles__department=department
+        ).first()
     if request.POST.get("confirmed") != "yes":
         return render(request, "cases/bulk_confirm.html", {
             "department": department, "cases": cases, "action": action, "assignee": assignee,
@@ -130,7 +147,9 @@ def bulk(request: HttpRequest) -> HttpResponse:
         if action == "assign":
             count = services.cases_assign(by=request.user, cases=cases, assignee=assignee)
         elif action == "status":
-            count = services.cases_bulk_transition(by=request.user, cases=cases, to_status=request.POST.get("to_status", ""))
+            count = services.cases_bulk_transition(
+                by=request.user, cases=cases, to_status=request.POST.get("to_status", "")
+            )
         else:
             raise ValidationError(_("操作を選んでください。"))
     except (ValidationError, PermissionDenied, KeyError) as exc:
@@ -148,8 +167,14 @@ def detail(request: HttpRequest, case_id) -> HttpResponse:
     submission = case.submission
     definition = submission.version.definition
     proposed = case.decisions.filter(state=Decision.State.PROPOSED).first()
-    moves = [(s, flow.status(s).display(language)) for s in flow.allowed(case.status) if not flow.status(s).decision]
-    decisions = [(s, flow.status(s).display(language)) for s in flow.allowed(case.status) if flow.status(s).decision]
+    moves = [
+        (s, flow.status(s).display(language))
+        for s in flow.allowed(case.status)
+        if not flow.status(s).decision
+    ]
+    decisions = [
+        (s, flow.status(s).display(language)) for s in flow.allowed(case.status) if flow.status(s).decision
+    ]
     fields = [(f["id"], f["label"].get(language) or f["label"]["ja"]) for p in definition["form"]["pages"]
               if not p.get("repeat") for f in p["fields"]]  # fmt: skip
     return render(request, "cases/detail.html", {
@@ -193,13 +218,19 @@ def action(request: HttpRequest, case_id) -> HttpResponse:
             services.case_send_message(by=request.user, case=case, text=text)
             messages.success(request, _("申請者にメッセージを送りました。"))
         elif kind == "correction":
-            services.correction_request(by=request.user, case=case, fields=request.POST.getlist("fields"), reason=text)
+            services.correction_request(
+                by=request.user, case=case, fields=request.POST.getlist("fields"), reason=text
+            )
             messages.success(request, _("補正を依頼しました。申請者にメールで知らせました。"))
         elif kind == "propose":
-            services.decision_propose(by=request.user, case=case, outcome=request.POST.get("outcome", ""), reason=text)
+            services.decision_propose(
+                by=request.user, case=case, outcome=request.POST.get("outcome", ""), reason=text
+            )
             messages.success(request, _("決定案を作りました。"))
         elif kind in ("approve", "return"):
-            decision = case.decisions.filter(pk=request.POST.get("decision") or 0, state=Decision.State.PROPOSED).first()
+            decision = case.decisions.filter(
+                pk=request.POST.get("decision") or 0, state=Decision.State.PROPOSED
+            ).first()
             if decision is None:
                 raise ValidationError(_("決裁待ちの決定案がありません。"))
             if kind == "approve":
@@ -216,4 +247,3 @@ def action(request: HttpRequest, case_id) -> HttpResponse:
         errors = exc.messages if isinstance(exc, ValidationError) else [_("この操作はできません。")]
         messages.error(request, " ".join(errors))
     return redirect("cases:detail", case_id=case.pk)
-

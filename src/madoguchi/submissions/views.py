@@ -12,6 +12,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from madoguchi.cases import selectors as case_selectors
+from madoguchi.cases import services as case_services
+from madoguchi.cases.workflows import workflow as case_workflow
 from madoguchi.core.access import citizen_required, is_fully_authenticated, public
 from madoguchi.core.i18n import current_language
 from madoguchi.core.ratelimit import rate_limit
@@ -29,10 +32,6 @@ from madoguchi.forms.rendering import RenderItem, raw_from_values, render_fields
 from madoguchi.privacy.services import file_store
 from madoguchi.privacy.uploads import UploadRejected
 from madoguchi.procedures.selectors import procedure_get_public
-
-from madoguchi.cases import selectors as case_selectors
-from madoguchi.cases import services as case_services
-from madoguchi.cases.workflows import workflow as case_workflow
 
 from . import selectors, services
 
@@ -305,7 +304,9 @@ def check(request: HttpRequest, draft_id) -> HttpResponse:
         submission = selectors.submission_by_key(key=request.POST.get("token", ""))
         if submission is None:
             raise Http404
-        return redirect("submissions:detail", submission_id=submission.pk)
+        return HttpResponseRedirect(
+            reverse("submissions:detail", kwargs={"submission_id": submission.pk}) + "?sent=1"
+        )
     definition = draft.version.definition
     missing = first_incomplete_page(definition, draft.data)
     if missing is not None:
@@ -322,6 +323,12 @@ def check(request: HttpRequest, draft_id) -> HttpResponse:
 
 @rate_limit("submit", setting="submission")
 def _submit(request: HttpRequest, draft) -> HttpResponse:
+    import uuid
+
+    try:
+        uuid.UUID(request.POST.get("token", ""))
+    except ValueError:  # a broken or forged form
+        return render(request, "400.html", status=400)
     try:
         submission = services.submission_create(
             draft_id=draft.pk, idempotency_key=request.POST.get("token", ""), user=request.user,
@@ -333,12 +340,12 @@ def _submit(request: HttpRequest, draft) -> HttpResponse:
     except services.SubmissionInvalid:
         messages.error(request, _("入力内容に不足があります。もう一度確かめてください。"))
         return redirect(_check_url(draft))
-    except ValueError:  # a token that is not a UUID: a forged or broken form
-        raise Http404 from None
     owned = request.session.get(SESSION_SUBMISSIONS, [])
     if str(submission.pk) not in owned:
         request.session[SESSION_SUBMISSIONS] = [*owned, str(submission.pk)][-20:]
-    return HttpResponseRedirect(reverse("submissions:detail", kwargs={"submission_id": submission.pk}) + "?sent=1")
+    return HttpResponseRedirect(
+        reverse("submissions:detail", kwargs={"submission_id": submission.pk}) + "?sent=1"
+    )
 
 
 # --- the citizen's applications -----------------------------------------------------------------
