@@ -427,8 +427,15 @@ def receipt_pdf(request: HttpRequest, submission_id) -> HttpResponse:
 @citizen_required
 def mine(request: HttpRequest) -> HttpResponse:
     language = current_language()
+    submissions = list(selectors.submissions_of(user=request.user).prefetch_related("cases"))
+    for submission in submissions:
+        case = next(iter(submission.cases.all()), None)
+        submission.status_label = (
+            case_workflow(case.workflow).status(case.status).display(language) if case else submission.get_status_display()
+        )
+        submission.needs_action = bool(case and case.status == "correction")
     return render(request, "submissions/mine.html", {
-        "submissions": selectors.submissions_of(user=request.user),
+        "submissions": submissions,
         "drafts": [(d, _localised(d.version.definition["name"], language), _resume_url(d))
                    for d in selectors.drafts_of(user=request.user)],
         "language": language,
