@@ -19,7 +19,7 @@ from . import services
 from .calendar import add_business_days
 from .models import Case
 
-FAMILY = ["佐藤", "鈴木", "高橋", "阿部", "千葉", "遠藤", "菅原", "及川", "木村", "今野", "武山", "渡辺"]
+FAMILY = ["佐藤", "鈴木", "高橋", "阿部", "千葉", "遠藤", "菅原", "及川", "木村", "今野", "武山", "牡鹿"]
 FAMILY_KANA = [
     "サトウ",
     "スズキ",

@@ -27,7 +27,7 @@ from .models import Decision, SavedFilter
 from .workflows import workflow, workflows
 
 PAGE_SIZE = 50
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 
 
 class CappedPaginator(Paginator):

@@ -11,6 +11,7 @@ from django.test.utils import setup_test_environment
 
 from madoguchi.accounts.models import StaffRole, User
 from madoguchi.accounts.services import staff_account_create
+from madoguchi.cases.demo import FAMILY, FAMILY_KANA, GIVEN, GIVEN_KANA
 from madoguchi.forms.samples import sample_answers
 from madoguchi.organisations.models import Department
 from madoguchi.procedures.models import Procedure
@@ -39,36 +40,6 @@ SELECT gen_random_uuid(),
        now(), now()
 FROM generate_series(%(start)s, %(stop)s) AS i
 """
-
-FAMILY = ["佐藤", "鈴木", "高橋", "阿部", "千葉", "遠藤", "菅原", "及川", "木村", "今野", "武山", "牡鹿"]
-FAMILY_KANA = [
-    "サトウ",
-    "スズキ",
-    "タカハシ",
-    "アベ",
-    "チバ",
-    "エンドウ",
-    "スガワラ",
-    "オイカワ",
-    "キムラ",
-    "コンノ",
-    "タケヤマ",
-    "オシカ",
-]
-GIVEN = ["一郎", "花子", "健太", "美咲", "翔", "陽菜", "大輔", "結衣", "勝", "和子"]
-GIVEN_KANA = [
-    "イチロウ",
-    "ハナコ",
-    "ケンタ",
-    "ミサキ",
-    "ショウ",
-    "ヒナ",
-    "ダイスケ",
-    "ユイ",
-    "マサル",
-    "カズコ",
-]
-
 
 class Command(BaseCommand):
     def add_arguments(self, parser):
