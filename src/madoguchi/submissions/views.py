@@ -431,7 +431,9 @@ def mine(request: HttpRequest) -> HttpResponse:
     for submission in submissions:
         case = next(iter(submission.cases.all()), None)
         submission.status_label = (
-            case_workflow(case.workflow).status(case.status).display(language) if case else submission.get_status_display()
+            case_workflow(case.workflow).status(case.status).display(language)
+            if case
+            else submission.get_status_display()
         )
         submission.needs_action = bool(case and case.status == "correction")
     return render(request, "submissions/mine.html", {

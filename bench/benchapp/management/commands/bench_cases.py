@@ -41,6 +41,7 @@ SELECT gen_random_uuid(),
 FROM generate_series(%(start)s, %(stop)s) AS i
 """
 
+
 class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--sizes", default="10000,100000,1000000")
