@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "madoguchi.procedures",
     "madoguchi.submissions",
     "madoguchi.cases",
+    "madoguchi.identity",
 ]
 
 MIDDLEWARE = [
