@@ -128,6 +128,7 @@ NOT_OBJECTS = {
     "accounts:verify_email": "a signed one-time token, checked by the view",
     "accounts:password_reset_confirm": "a signed one-time token, checked by Django's view",
     "procedures:detail": "a public catalogue page",
+    "documents:verify": "public by design: the code printed on a document is what opens its verification page",
     "procedures:start": "starts a new draft of a public procedure for whoever asks",
     "cases_api:case_detail": "token-authenticated: scoping tested in tests/test_case_api.py",
     "cases_api:case_status": "token-authenticated: scoping tested in tests/test_case_api.py",

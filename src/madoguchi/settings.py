@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "madoguchi.submissions",
     "madoguchi.cases",
     "madoguchi.identity",
+    "madoguchi.documents",
 ]
 
 MIDDLEWARE = [
@@ -224,6 +225,11 @@ MADOGUCHI_KEY_FILE = env(
     "MADOGUCHI_KEY_FILE", "" if IS_PRODUCTION else str(BASE_DIR / "var" / "keys" / "keys.txt")
 )
 MADOGUCHI_CREATE_KEY_FILE = PROFILE == "development"
+
+# The city's electronic seal for issued documents (docs/identity.md). Development makes a test seal.
+MADOGUCHI_SEAL_KEY_FILE = env("MADOGUCHI_SEAL_KEY_FILE", "")
+MADOGUCHI_SEAL_CERT_FILE = env("MADOGUCHI_SEAL_CERT_FILE", "")
+MADOGUCHI_SEAL_CHAIN_FILE = env("MADOGUCHI_SEAL_CHAIN_FILE", "")
 
 # Uploads: size and pixel caps; optional virus scanning through clamd
 # ("tcp:127.0.0.1:3310" or "unix:/run/clamav/clamd.ctl"; empty = off).

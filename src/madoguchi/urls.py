@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("madoguchi.procedures.urls")),
     path("", include("madoguchi.submissions.urls")),
     path("", include("madoguchi.cases.urls")),
+    path("", include("madoguchi.documents.urls")),
     path("", include("madoguchi.cases.export_urls")),
     path("api/v1/", include("madoguchi.cases.api_urls")),
     path("admin/", admin.site.urls),

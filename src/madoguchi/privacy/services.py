@@ -72,6 +72,39 @@ def file_store(
     return stored
 
 
+def file_store_generated(
+    *,
+    content: bytes,
+    display_name: str,
+    content_type: str,
+    department=None,
+    owner=None,
+    retain_until: datetime,
+) -> StoredFile:
+    """Store a file the system made itself (a signed PDF): not rewritten, since that would break its seal."""
+    import hashlib
+
+    file_id = uuid.uuid4()
+    extension = display_name[display_name.rfind(".") :] if "." in display_name else ""
+    stored_name = file_storage().save(
+        f"files/{file_id.hex[:2]}/{file_id.hex}{extension}", ContentFile(content)
+    )
+    try:
+        with transaction.atomic():
+            stored = StoredFile.objects.create(
+                id=file_id, storage_name=stored_name, display_name=display_name[:120], content_type=content_type,
+                size=len(content), sha256=hashlib.sha256(content).hexdigest(), status=StoredFile.Status.CLEAN,
+                department=department, uploaded_by=owner, retain_until=retain_until,
+            )  # fmt: skip
+            audit_record(action=AuditEvent.Action.CREATE, object_type="privacy.storedfile", object_id=file_id,
+                         department_code=getattr(department, "code", ""), fields=["content"], purpose="文書の発行",
+                         use_request_actor=False)  # fmt: skip
+    except Exception:
+        file_storage().delete(stored_name)
+        raise
+    return stored
+
+
 def stored_file_scan(*, file_id: str) -> StoredFile.Status | None:
     """Scan a quarantined file. If the scanner is down the file stays quarantined (and ``None`` is returned)."""
     stored = StoredFile.objects.filter(pk=file_id).first()
