@@ -114,6 +114,7 @@ ENDPOINTS = [
     Endpoint("procedures:version_preview", _kaigo_version, "kaigo_admin"),
     Endpoint("submissions:page", _draft_page, "citizen_erin"),
     Endpoint("submissions:check", _draft, "citizen_erin"),
+    Endpoint("submissions:sign", _draft, "citizen_erin"),
     Endpoint("submissions:detail", _submission, "citizen_erin"),
     Endpoint("submissions:receipt_pdf", _submission, "citizen_erin"),
     Endpoint("submissions:reply", _case_submission, "citizen_erin"),

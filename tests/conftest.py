@@ -80,6 +80,17 @@ def mailbox(smtp_server, settings):
     return smtp_server.handler
 
 
+@pytest.fixture(scope="session")
+def dev_identity_dir(tmp_path_factory):
+    """One development CA and set of test cards per test worker."""
+    return tmp_path_factory.mktemp("identity") / "dev"
+
+
+@pytest.fixture(autouse=True)
+def dev_identity(dev_identity_dir, settings):
+    settings.MADOGUCHI_DEV_IDENTITY_DIR = str(dev_identity_dir)
+
+
 @pytest.fixture(autouse=True)
 def japanese_by_default():
     """Each test starts in Japanese: a request in English leaves English active in the thread."""

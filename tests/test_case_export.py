@@ -11,11 +11,8 @@ from django.utils import timezone
 
 from madoguchi.cases import exports
 from madoguchi.cases.models import Case
-from madoguchi.forms.samples import sample_answers
 from madoguchi.privacy.models import AuditEvent
-from madoguchi.procedures.models import Procedure
 from madoguchi.procedures.services import procedures_load_from_files
-from madoguchi.submissions.services import draft_save, draft_start, submission_create
 
 KAIGO = "kaigo_nintei_shinki"
 KAIGO_OTHER = "kaigo_hihokenshasho_saikofu"
@@ -33,12 +30,10 @@ def procedures(city):
 
 
 def make_case(citizen, slug: str = KAIGO, **answers) -> Case:
-    """A case made the real way: a complete draft, submitted (which opens the case)."""
-    procedure = Procedure.objects.get(slug=slug)
-    draft = draft_start(procedure=procedure, user=citizen)
-    draft_save(draft=draft, values={**sample_answers(procedure.current_version.definition), **answers})
-    submission = submission_create(draft_id=draft.pk, idempotency_key=draft.submission_token, user=citizen)
-    return submission.cases.get()
+    """A case made the real way: a complete draft, signed where the procedure needs it, submitted."""
+    from tests.support.cases import file_case
+
+    return file_case(citizen, slug, **answers)
 
 
 def _export(client, cases, **options):

@@ -45,8 +45,9 @@ def test_closing_days():
 
 
 def test_a_new_case_is_due_after_the_procedures_processing_days(citizen_erin):
+    # Filed at the counter: a card signature made "in the past" would fail its certificate's dates.
     with mock.patch("django.utils.timezone.now", return_value=_aware(date(2026, 4, 28))):
-        case = file_case(citizen_erin)
+        case = file_case(citizen_erin, channel="counter")
     assert case.received_on == date(2026, 4, 28)
     days = case.submission.version.definition["processing_days"]
     assert case.due_on == add_business_days(date(2026, 4, 28), days)
@@ -64,7 +65,7 @@ def _aware(day):
 
 def test_the_clock_stops_while_the_citizen_corrects(citizen_erin, kaigo_alice):
     with mock.patch("django.utils.timezone.now", return_value=_aware(date(2026, 4, 20))):
-        case = file_case(citizen_erin)
+        case = file_case(citizen_erin, channel="counter")
     original_due = case.due_on
     with mock.patch("madoguchi.cases.services._today", return_value=date(2026, 4, 21)):
         services.case_transition(by=kaigo_alice, case=case, to_status="reviewing")
@@ -323,3 +324,13 @@ def test_notes_stay_internal_and_messages_reach_the_citizen(as_user, citizen_eri
         reverse("submissions:reply", kwargs={"submission_id": case.submission_id}), {"text": "○○医院です"}
     )
     assert "○○医院です" in staff.get(reverse("cases:detail", kwargs={"case_id": case.pk})).content.decode()
+
+
+def test_the_case_shows_how_the_applicant_was_identified(as_user, citizen_erin, kaigo_alice):
+    signed = file_case(citizen_erin)  # 要介護認定: a 'jpki' procedure, signed with a test card
+    assert signed.submission.signature.certificate_subject.startswith("CN=石巻 市民")
+    body = as_user(kaigo_alice).get(reverse("cases:detail", kwargs={"case_id": signed.pk})).content.decode()
+    assert "マイナンバーカードによる電子署名" in body and "石巻 市民" in body
+    counter = file_case(citizen_erin, channel="counter")
+    body = as_user(kaigo_alice).get(reverse("cases:detail", kwargs={"case_id": counter.pk})).content.decode()
+    assert "窓口で確認" in body

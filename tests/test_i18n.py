@@ -42,3 +42,18 @@ def test_templates_use_no_untagged_japanese_outside_translation_blocks():
             ):
                 offenders.append(f"{path.relative_to(root)}:{number}")
     assert not offenders, offenders
+
+
+def test_every_translate_tag_in_the_templates_is_in_the_catalogue():
+    """Catches a catalogue that `make messages` failed to update (msgmerge errors are easy to miss)."""
+    import re
+
+    po = polib.pofile(str(LOCALE / "en" / "LC_MESSAGES" / "django.po"))
+    known = {e.msgid for e in po}
+    root = Path(__file__).resolve().parent.parent / "src" / "madoguchi"
+    missing = set()
+    for path in root.rglob("templates/**/*.html"):
+        for text in re.findall(r'{%\s*translate\s+"([^"]+)"', path.read_text(encoding="utf-8")):
+            if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", text) and text not in known:
+                missing.add(f"{path.name}: {text}")
+    assert not missing, sorted(missing)[:10]

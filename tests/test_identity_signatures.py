@@ -136,7 +136,7 @@ def test_the_development_signer_end_to_end(settings, tmp_path):
     from madoguchi.identity.plugins.dev import DEV_PIN
     from madoguchi.identity.signers import client
 
-    settings.BASE_DIR = tmp_path
+    settings.MADOGUCHI_DEV_IDENTITY_DIR = str(tmp_path / "dev")
     call_command("identity_dev_ca", stdout=open("/dev/null", "w"))  # noqa: SIM115
     signer = client("dev")
     data = payload()

@@ -226,6 +226,9 @@ MADOGUCHI_KEY_FILE = env(
 )
 MADOGUCHI_CREATE_KEY_FILE = PROFILE == "development"
 
+# The development signer's test CA and "cards" (never used in production).
+MADOGUCHI_DEV_IDENTITY_DIR = env("MADOGUCHI_DEV_IDENTITY_DIR", str(BASE_DIR / "var" / "identity" / "dev"))
+
 # The city's electronic seal for issued documents (docs/identity.md). Development makes a test seal.
 MADOGUCHI_SEAL_KEY_FILE = env("MADOGUCHI_SEAL_KEY_FILE", "")
 MADOGUCHI_SEAL_CERT_FILE = env("MADOGUCHI_SEAL_CERT_FILE", "")

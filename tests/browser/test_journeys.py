@@ -20,11 +20,13 @@ LOCALES = {"ja": "ja-JP", "en": "en-US"}
 TEXT = {
     "ja": {"start": "申請をはじめる", "next": "次へ進む", "submit": "この内容で送信する", "login": "ログインする",
            "email": "メールアドレス", "password": "パスワード", "check": "入力内容の確認", "done": "受け付けました",
-           "change": "変更", "back_to_check": "確認画面に戻る", "summary": "入力内容を確認してください"},
+           "change": "変更", "back_to_check": "確認画面に戻る", "summary": "入力内容を確認してください",
+           "sign": "マイナンバーカードで署名する", "pin": "署名用の暗証番号", "do_sign": "署名する"},
     "en": {"start": "Start your application", "next": "Continue", "submit": "Send this application",
            "login": "Log in", "email": "Email address", "password": "Password", "check": "Check your answers",
            "done": "Application received", "change": "Change", "back_to_check": "Back to the check page",
-           "summary": "Please check what you entered"},
+           "summary": "Please check what you entered", "sign": "Sign with your My Number Card", "pin": "Signing PIN",
+           "do_sign": "Sign"},
 }  # fmt: skip
 
 
@@ -60,7 +62,10 @@ def log_in(page, live_server, user, language):
 @pytest.mark.parametrize("language", ["ja", "en"])
 @pytest.mark.parametrize("slug", JOURNEYS)
 def test_journey(live_server, citizen_erin, new_page, mailbox, slug, language):
+    from madoguchi.identity.dev_helpers import ensure_dev_trust
+
     procedures_load_from_files()
+    ensure_dev_trust()
     definition = DEFINITIONS[slug]
     t = TEXT[language]
     page = new_page(locale=LOCALES[language], width=390, height=844)  # a phone
@@ -98,6 +103,16 @@ def test_journey(live_server, citizen_erin, new_page, mailbox, slug, language):
     page.get_by_role("button", name=t["back_to_check"]).click()
     assert page.get_by_role("heading", name=t["check"]).is_visible()
 
+    if page.locator("#signature").count():  # a 'jpki' procedure: sign with a (test) My Number Card
+        page.get_by_role("link", name=t["sign"]).click()
+        assert_accessible(page)
+        page.get_by_label(t["pin"]).fill("000000")
+        page.get_by_role("button", name=t["do_sign"], exact=True).click()
+        assert page.locator(".error-summary").is_visible()
+        page.get_by_label(t["pin"]).fill("123456")
+        page.get_by_role("button", name=t["do_sign"], exact=True).click()
+        assert page.get_by_role("heading", name=t["check"]).is_visible()
+        assert_accessible(page)
     page.get_by_role("button", name=t["submit"]).click()
     assert page.get_by_role("heading", name=t["done"]).is_visible()
     receipt = page.locator("#receipt-number").inner_text()

@@ -93,7 +93,22 @@ def start(client: Client, slug: str) -> str:
     return response["Location"]
 
 
+def sign_if_needed(client: Client, check_url: str) -> None:
+    """Sign with a test card when the procedure needs a My Number Card signature (as the citizen would)."""
+    body = client.get(check_url).content.decode()
+    if 'id="signature"' not in body or "署名済み" in body:
+        return
+    from madoguchi.identity.dev_helpers import ensure_dev_trust
+    from madoguchi.identity.plugins.dev import DEV_PIN
+
+    ensure_dev_trust()
+    sign_url = check_url.replace("/check/", "/sign/")
+    response = client.post(sign_url, {"card": "ishinomaki-shimin", "pin": DEV_PIN})
+    assert response.status_code == 302, response.content.decode()[:500]
+
+
 def submit(client: Client, check_url: str):
+    sign_if_needed(client, check_url)
     body = client.get(check_url).content.decode()
     token = re.search(r'name="token" value="([^"]+)"', body).group(1)
     return client.post(check_url, {"token": token}), token

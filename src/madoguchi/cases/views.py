@@ -188,6 +188,7 @@ def detail(request: HttpRequest, case_id) -> HttpResponse:
         "staff": User.objects.filter(staff_roles__department=case.department, is_active=True).distinct(),
         "notice": case.decisions.filter(state=Decision.State.APPROVED, notice__isnull=False).first(),
         "overdue": case.closed_at is None and case.paused_since is None and case.due_on < timezone.localdate(),
+        "signature": getattr(submission, "signature", None) if hasattr(submission, "signature") else None,
     })  # fmt: skip
 
 

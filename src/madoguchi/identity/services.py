@@ -69,3 +69,61 @@ def signature_verify(*, payload: bytes, signature: bytes, certificate_pem: str,
         payload=payload, signature=signature, certificate_pem=certificate_pem, at=at or datetime.now(UTC),
         anchors=active_anchors(), crls=loaded_crls(),
     )  # fmt: skip
+
+
+# --- signatures on drafts and submissions ---------------------------------------------------------
+
+
+def draft_payload(draft, data: dict | None = None) -> bytes:
+    """What the citizen signs for this draft: its answers (as they will be submitted), version and token."""
+    from madoguchi.forms.engine import prune
+
+    from .canonical import canonical_payload
+
+    version = draft.version
+    answers = prune(version.definition, draft.data if data is None else data)
+    return canonical_payload(procedure=version.procedure.slug, version=version.number,
+                             token=str(draft.submission_token), answers=answers)  # fmt: skip
+
+
+def draft_sign(*, draft, result) -> VerifiedSignature:
+    """Attach a signing client's result to the draft, verifying it at once (SignatureRefused otherwise)."""
+    import base64
+
+    from django.utils import timezone
+
+    payload = draft_payload(draft)
+    signed_at = timezone.now()
+    verified = signature_verify(payload=payload, signature=result.signature, certificate_pem=result.certificate_pem,
+                                at=signed_at)  # fmt: skip
+    draft.signature = {
+        "signature": base64.b64encode(result.signature).decode(), "certificate_pem": result.certificate_pem,
+        "signer": result.signer, "signed_at": signed_at.isoformat(), "subject": verified.subject,
+    }  # fmt: skip
+    draft.save(update_fields=["signature", "updated_at"])
+    logger.info("draft signed draft_id=%s signer=%s", draft.pk, result.signer)
+    return verified
+
+
+def submission_signature_record(*, draft, submission, data: dict):
+    """Verify the draft's signature over exactly what is being submitted, and record it (inside the transaction)."""
+    import base64
+    from datetime import datetime
+
+    from .models import SignatureRecord
+    from .verification import SignatureRefused
+
+    stored = draft.signature
+    if not stored:
+        raise SignatureRefused("missing")
+    payload = draft_payload(draft, data)
+    signed_at = datetime.fromisoformat(stored["signed_at"])
+    verified = signature_verify(payload=payload, signature=base64.b64decode(stored["signature"]),
+                                certificate_pem=stored["certificate_pem"], at=signed_at)  # fmt: skip
+    return SignatureRecord.objects.create(
+        submission=submission, certificate_serial=verified.serial, certificate_issuer=verified.issuer[:500],
+        certificate_subject=verified.subject[:500], certificate_not_before=verified.not_before,
+        certificate_not_after=verified.not_after, certificate_pem=verified.certificate_pem, signed_at=signed_at,
+        payload_sha256=__import__("hashlib").sha256(payload).hexdigest(), signature_b64=stored["signature"],
+        signer=stored["signer"],
+    )  # fmt: skip

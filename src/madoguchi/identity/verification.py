@@ -20,6 +20,9 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.utils.translation import gettext_lazy as _
 
 MESSAGES = {
+    "missing": _(
+        "この手続は、マイナンバーカードによる電子署名が必要です。「マイナンバーカードで署名する」から署名してください。"
+    ),
     "bad_certificate": _("署名用電子証明書を読み取れませんでした。もう一度署名してください。"),
     "bad_signature": _(
         "署名が申請の内容と合いません。内容が変わったか、署名が壊れています。もう一度署名してください。"

@@ -41,6 +41,8 @@ class Draft(models.Model):
     session_key = models.CharField(max_length=64, blank=True, db_index=True)
     data = EncryptedJSONField(default=dict)
     submission_token = models.UUIDField(default=uuid.uuid4, editable=False)
+    # A JPKI signature over the answers as they stand (cleared whenever an answer changes).
+    signature = EncryptedJSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     expires_at = models.DateTimeField()

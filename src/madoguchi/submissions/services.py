@@ -50,10 +50,18 @@ def draft_save(*, draft: Draft, values: dict, replace: tuple[str, ...] = ()) -> 
     """Merge a page's answers into the draft and drop answers that no longer apply."""
     data = {k: v for k, v in draft.data.items() if k not in replace}
     data.update(values)
-    draft.data = prune(draft.version.definition, data)
+    data = prune(draft.version.definition, data)
+    if data != draft.data:
+        draft.signature = None  # a signature covers the answers it was made on, and no others
+    draft.data = data
     draft.expires_at = timezone.now() + _lifetime(draft.user)
-    draft.save(update_fields=["data", "expires_at", "updated_at"])
+    draft.save(update_fields=["data", "signature", "expires_at", "updated_at"])
     return draft
+
+
+def needs_signature(definition: dict, channel: str) -> bool:
+    """Online filings of 'jpki' procedures carry a card signature; the counter and paper check identity there."""
+    return definition["identity"] == "jpki" and channel == Submission.Channel.ONLINE
 
 
 def _file_ids(definition: dict, data: dict) -> list[str]:
@@ -100,6 +108,10 @@ def submission_create(
             now = timezone.now()
             retain_until = now + timedelta(days=365 * version.definition["retention"]["years"])
             submission = _insert(draft, data, idempotency_key, user, channel, now, retain_until)
+            if needs_signature(version.definition, channel):
+                from madoguchi.identity.services import submission_signature_record
+
+                submission_signature_record(draft=draft, submission=submission, data=data)
             file_ids = _file_ids(version.definition, data)
             if file_ids:
                 StoredFile.objects.filter(pk__in=file_ids).update(retain_until=retain_until,

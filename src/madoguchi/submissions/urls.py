@@ -6,6 +6,7 @@ app_name = "submissions"
 
 urlpatterns = [
     path("apply/<uuid:draft_id>/check/", views.check, name="check"),
+    path("apply/<uuid:draft_id>/sign/", views.sign, name="sign"),
     path("apply/<uuid:draft_id>/<slug:page_id>/", views.page, name="page"),
     path("applications/", views.mine, name="mine"),
     path("applications/<uuid:submission_id>/", views.detail, name="detail"),

@@ -29,6 +29,7 @@ from madoguchi.forms.engine import (
 from madoguchi.forms.fieldtypes import FieldInvalid
 from madoguchi.forms.lookups import postal_address
 from madoguchi.forms.rendering import RenderItem, raw_from_values, render_fields
+from madoguchi.identity.verification import SignatureRefused
 from madoguchi.privacy.services import file_store
 from madoguchi.privacy.uploads import UploadRejected
 from madoguchi.procedures.selectors import procedure_get_public
@@ -317,8 +318,49 @@ def check(request: HttpRequest, draft_id) -> HttpResponse:
     sections = answers_summary(definition, draft.data, language, include_unanswered=True)
     return render(request, "submissions/check.html", {
         "draft": draft, "sections": sections, "procedure_name": _localised(definition["name"], language),
-        "identity": definition["identity"],
+        "identity": definition["identity"], "needs_signature": services.needs_signature(definition, "online"),
     })  # fmt: skip
+
+
+@public
+@require_http_methods(["GET", "POST"])
+@rate_limit("sign", setting="submission")
+def sign(request: HttpRequest, draft_id) -> HttpResponse:
+    """Sign the answers with a My Number Card (through a signing client plugin)."""
+    from madoguchi.identity import signers
+    from madoguchi.identity.services import draft_sign
+    from madoguchi.identity.verification import SignatureRefused
+
+    draft = selectors.draft_get_owned(request=request, draft_id=draft_id)
+    signer = signers.client("dev")  # the only client on this machine; a real JPKI client registers beside it
+    error = ""
+    if request.method == "POST" and signer is None:
+        error = _("署名の仕組みが設定されていません。市にお問い合わせください。")
+    elif request.method == "POST":
+        try:
+            result = signer.sign(card=request.POST.get("card", ""), pin=request.POST.get("pin", ""),
+                                 payload=_draft_payload(draft))  # fmt: skip
+            draft_sign(draft=draft, result=result)
+        except PermissionError:
+            error = _("暗証番号が違います。署名用の暗証番号（6〜16文字）を入力してください。")
+        except ValueError:
+            error = _("カードを選んでください。")
+        except SignatureRefused as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("マイナンバーカードで署名しました。内容を確かめて送信してください。"))
+            return redirect(_check_url(draft))
+    language = current_language()
+    return render(request, "submissions/sign.html", {
+        "draft": draft, "signer": signer, "cards": signer.cards() if signer else {}, "error": error,
+        "procedure_name": _localised(draft.version.definition["name"], language),
+    }, status=400 if error else 200)  # fmt: skip
+
+
+def _draft_payload(draft) -> bytes:
+    from madoguchi.identity.services import draft_payload
+
+    return draft_payload(draft)
 
 
 @rate_limit("submit", setting="submission")
@@ -339,6 +381,9 @@ def _submit(request: HttpRequest, draft) -> HttpResponse:
         return redirect("submissions:mine" if request.user.is_authenticated else "core:home")
     except services.SubmissionInvalid:
         messages.error(request, _("入力内容に不足があります。もう一度確かめてください。"))
+        return redirect(_check_url(draft))
+    except SignatureRefused as exc:
+        messages.error(request, exc.message)
         return redirect(_check_url(draft))
     owned = request.session.get(SESSION_SUBMISSIONS, [])
     if str(submission.pk) not in owned:

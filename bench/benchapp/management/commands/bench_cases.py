@@ -65,7 +65,7 @@ class Command(BaseCommand):
                 draft=draft, values=sample_answers(procedure.current_version.definition)
             )
             submissions.append(submission_services.submission_create(
-                draft_id=draft.pk, idempotency_key=draft.submission_token, user=citizen).pk)  # fmt: skip
+                draft_id=draft.pk, idempotency_key=draft.submission_token, user=citizen, channel="counter").pk)  # fmt: skip
         departments = list(Department.objects.filter(code__in=[
             "kaigo-hoken", "kosodate-shien", "kodomo-hoiku", "shisanzei", "kenko-suishin", "shimin"]).values_list("pk", flat=True))  # fmt: skip
         client = Client()

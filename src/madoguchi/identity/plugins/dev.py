@@ -17,7 +17,7 @@ DEV_PIN = "123456"
 
 
 def dev_dir() -> Path:
-    return settings.BASE_DIR / "var" / "identity" / "dev"
+    return Path(settings.MADOGUCHI_DEV_IDENTITY_DIR)
 
 
 class DevSigner(SigningClient):
