@@ -104,3 +104,21 @@ def test_the_citizen_downloads_the_certificate(as_user, citizen_erin, issued_cer
         reverse("privacy:file_download", kwargs={"file_id": document.file_id})
     )
     assert response.status_code == 200 and b"".join(response.streaming_content) == pdf
+
+
+def test_staff_revoke_a_document_from_the_case_page(as_user, client, issued_certificate):
+    document, _pdf, approver = issued_certificate
+    staff = as_user(approver)
+    url = reverse("cases:action", kwargs={"case_id": document.case_id})
+    staff.post(url, {"action": "revoke_document", "document": str(document.pk), "text": ""})
+    document.refresh_from_db()
+    assert document.revoked_at is None  # a reason is required
+    staff.post(
+        url, {"action": "revoke_document", "document": str(document.pk), "text": "記載誤りのため再発行"}
+    )
+    document.refresh_from_db()
+    assert document.revoked_reason == "記載誤りのため再発行"
+    assert (
+        "取り消されています"
+        in client.get(reverse("documents:verify", kwargs={"code": document.short_code})).content.decode()
+    )

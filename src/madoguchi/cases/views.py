@@ -189,6 +189,7 @@ def detail(request: HttpRequest, case_id) -> HttpResponse:
         "notice": case.decisions.filter(state=Decision.State.APPROVED, notice__isnull=False).first(),
         "overdue": case.closed_at is None and case.paused_since is None and case.due_on < timezone.localdate(),
         "signature": getattr(submission, "signature", None) if hasattr(submission, "signature") else None,
+        "documents": case.documents.all(),
     })  # fmt: skip
 
 
@@ -228,6 +229,16 @@ def action(request: HttpRequest, case_id) -> HttpResponse:
                 by=request.user, case=case, outcome=request.POST.get("outcome", ""), reason=text
             )
             messages.success(request, _("決定案を作りました。"))
+        elif kind == "revoke_document":
+            from madoguchi.documents.services import document_revoke
+
+            document = case.documents.filter(
+                pk=request.POST.get("document") or None, revoked_at__isnull=True
+            ).first()
+            if document is None:
+                raise ValidationError(_("取り消せる文書がありません。"))
+            document_revoke(by=request.user, document=document, reason=text)
+            messages.success(request, _("文書を取り消しました。確認ページにも表示されます。"))
         elif kind in ("approve", "return"):
             decision = case.decisions.filter(
                 pk=request.POST.get("decision") or 0, state=Decision.State.PROPOSED
