@@ -120,6 +120,7 @@ ENDPOINTS = [
     Endpoint("submissions:reply", _case_submission, "citizen_erin"),
     Endpoint("submissions:correct", _case_submission, "citizen_erin"),
     Endpoint("cases:detail", _case, "kaigo_alice"),
+    Endpoint("identity:agents", _department, "kaigo_admin"),
     Endpoint("cases:action", _case, "kaigo_alice"),
     Endpoint("cases_export:api_tokens", _department, "kaigo_admin"),
 ]

@@ -67,3 +67,38 @@ register_file(PersonalDataFile(
     retention=Retention(period="申請データと同じ", manual="申請の消去とともに消去される（CASCADE）。"),
     sensitive=False, in_register=False, excluded_reason="手続ごとのファイルに含む",
 ))  # fmt: skip
+
+
+class RegisteredAgent(models.Model):
+    """A 提出代行者 registered by a department (a care manager, a 地域包括支援センター): their own
+    citizen account files procedures that allow agents, on behalf of the people they support."""
+
+    class Kind(models.TextChoices):
+        CARE_MANAGER = "care_manager", _("介護支援専門員（ケアマネジャー）")
+        HOUKATSU = "houkatsu", _("地域包括支援センター")
+        OTHER = "other", _("その他の事業者")
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="agent_registrations")
+    department = models.ForeignKey("organisations.Department", on_delete=models.PROTECT, related_name="+")
+    organisation = models.CharField(_("事業所名"), max_length=200)
+    kind = models.CharField(_("種別"), max_length=20, choices=Kind.choices)
+    registered_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    registered_at = models.DateTimeField(auto_now_add=True)
+    is_active = models.BooleanField(_("有効"), default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "department"], name="agent_once_per_department")
+        ]
+
+    def __str__(self) -> str:
+        return self.organisation
+
+
+register_file(PersonalDataFile(
+    model=RegisteredAgent, name="提出代行者の登録", department="kaigo-hoken",
+    purpose="申請を本人に代わって提出できる事業者を確認するため", items=("アカウント", "事業所名", "種別", "登録日"),
+    subjects="提出代行者として登録された者", sources="担当課が登録",
+    retention=Retention(period="登録を取り消してから5年", manual="課管理者が取り消した記録を5年後に削除する。"),
+    sensitive=False, in_register=False, excluded_reason="事業者の記録（件数が少なく帳簿への掲載を要しない）",
+))  # fmt: skip

@@ -127,3 +127,62 @@ def submission_signature_record(*, draft, submission, data: dict):
         payload_sha256=__import__("hashlib").sha256(payload).hexdigest(), signature_b64=stored["signature"],
         signer=stored["signer"],
     )  # fmt: skip
+
+
+# --- registered agents (提出代行者) ------------------------------------------------------------------
+
+
+def _check_dept_admin(by, department) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    from madoguchi.accounts.models import StaffRole
+
+    if not (
+        by.has_role(StaffRole.Role.DEPT_ADMIN, department.pk) or by.has_global_role(StaffRole.Role.SYSADMIN)
+    ):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def agent_register(*, by, department, email: str, organisation: str, kind: str):
+    """Register an existing citizen account as a 提出代行者 of the department."""
+    from madoguchi.accounts.models import User
+    from madoguchi.privacy.audit import audit_record
+
+    from .models import RegisteredAgent
+
+    _check_dept_admin(by, department)
+    user = User.objects.filter(email__iexact=email.strip(), kind=User.Kind.CITIZEN, is_active=True).first()
+    if user is None:
+        raise ValidationError(
+            {
+                "email": "このメールアドレスの市民アカウントがありません。先にアカウントを登録してもらってください。"
+            }
+        )
+    if not organisation.strip():
+        raise ValidationError({"organisation": "事業所名を入力してください。"})
+    if kind not in RegisteredAgent.Kind.values:
+        raise ValidationError({"kind": "種別を選んでください。"})
+    agent, _ = RegisteredAgent.objects.update_or_create(user=user, department=department, defaults={
+        "organisation": organisation.strip()[:200], "kind": kind, "registered_by": by, "is_active": True})  # fmt: skip
+    audit_record(action="create", object_type="identity.registeredagent", object_id=agent.pk,
+                 department_code=department.code, fields=["user", "organisation"], actor=by)  # fmt: skip
+    return agent
+
+
+@transaction.atomic
+def agent_deactivate(*, by, agent) -> None:
+    _check_dept_admin(by, agent.department)
+    agent.is_active = False
+    agent.save(update_fields=["is_active"])
+
+
+def agent_for(*, user, procedure):
+    """The registration under which this user files this procedure as a 提出代行者, if any."""
+    from .models import RegisteredAgent
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if "agent" not in procedure.current_version.definition.get("filers", []):
+        return None
+    return RegisteredAgent.objects.filter(user=user, department=procedure.department, is_active=True).first()

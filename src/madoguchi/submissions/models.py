@@ -96,6 +96,9 @@ class Submission(models.Model):
     )
     data = EncryptedJSONField()
     channel = models.CharField(_("受付方法"), max_length=10, choices=Channel.choices, default=Channel.ONLINE)
+    # Filed by a registered 提出代行者 on behalf of the person in the answers (None: filed by the person).
+    agent = models.ForeignKey("identity.RegisteredAgent", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="submissions")  # fmt: skip
     status = models.CharField(_("状況"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
     submitted_at = models.DateTimeField(_("受付日時"))
     retain_until = models.DateTimeField(_("保存期限"))

@@ -138,6 +138,9 @@ def submission_create(
 
 def _insert(draft, data, key, user, channel, now, retain_until) -> Submission:
     procedure = draft.version.procedure
+    from madoguchi.identity.services import agent_for
+
+    agent = agent_for(user=user, procedure=procedure) if channel == Submission.Channel.ONLINE else None
     for _attempt in range(5):
         receipt = new_receipt_number()
         if not Submission.objects.filter(receipt_number=receipt).exists():
@@ -145,7 +148,7 @@ def _insert(draft, data, key, user, channel, now, retain_until) -> Submission:
     return Submission.objects.create(
         receipt_number=receipt, idempotency_key=key, version=draft.version, procedure=procedure,
         department=procedure.department, user=user if user is not None and user.is_authenticated else None,
-        data=data, channel=channel, submitted_at=now, retain_until=retain_until,
+        data=data, channel=channel, submitted_at=now, retain_until=retain_until, agent=agent,
     )  # fmt: skip
 
 
