@@ -124,7 +124,7 @@ def submission_signature_record(*, draft, submission, data: dict):
         submission=submission, certificate_serial=verified.serial, certificate_issuer=verified.issuer[:500],
         certificate_subject=verified.subject[:500], certificate_not_before=verified.not_before,
         certificate_not_after=verified.not_after, certificate_pem=verified.certificate_pem, signed_at=signed_at,
-        payload_sha256=__import__("hashlib").sha256(payload).hexdigest(), signature_b64=stored["signature"],
+        payload_sha256=hashlib.sha256(payload).hexdigest(), signature_b64=stored["signature"],
         signer=stored["signer"],
     )  # fmt: skip
 
