@@ -1,6 +1,7 @@
 """axe-core finds no WCAG 2.1 A/AA violation on the foundation's pages, in Japanese and in English."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, totp_from_page
 from tests.conftest import PASSWORD
@@ -42,7 +43,7 @@ def test_staff_log_in_enrolment_and_home_are_accessible(live_server, kaigo_admin
     code_label = "確認コード（6桁）" if language == "ja" else "Verification code (6 digits)"
     page.get_by_label(code_label).fill("12345")
     page.get_by_role("button", name="確認する" if language == "ja" else "Verify").click()
-    assert page.locator(".field__error").is_visible()
+    expect(page.locator(".field__error")).to_be_visible()
     assert_accessible(page)  # the same page showing an error
 
     page.get_by_label(code_label).fill(totp_from_page(page))
@@ -55,7 +56,7 @@ def test_staff_log_in_enrolment_and_home_are_accessible(live_server, kaigo_admin
     assert_accessible(page)
     page.goto(live_server.url + "/staff/departments/kaigo-hoken/members/new/")
     page.get_by_role("button", name="追加する" if language == "ja" else "Add").click()
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
     assert_accessible(page)
 
 
@@ -65,7 +66,7 @@ def test_signup_errors_are_accessible(live_server, city, page):
     page.locator("#id_password1").fill("short")
     page.locator("#id_password2").fill("short")
     page.get_by_role("button", name="登録する").click()
-    assert page.get_by_text("このパスワードは短すぎます").first.is_visible()
+    expect(page.get_by_text("このパスワードは短すぎます").first).to_be_visible()
     assert page.get_by_label("メールアドレス").input_value() == "someone@example.test"
     assert_accessible(page)
 
@@ -94,14 +95,14 @@ def test_audit_trail_and_my_number_reveal_are_accessible(live_server, kaigo_admi
     page.get_by_role("link", name="課と職員").click()
     page.get_by_role("link", name="介護保険課").click()
     page.get_by_role("link", name="監査ログ").click()
-    assert page.get_by_role("heading", name="監査ログ").is_visible()
+    expect(page.get_by_role("heading", name="監査ログ")).to_be_visible()
     assert page.locator("tbody tr").count() >= 1  # the staff list just read is in the trail
     assert_accessible(page)
 
     page.goto(f"{live_server.url}/staff/mynumber/privacy_testapp.resident/{resident.pk}/")
-    assert page.get_by_text("●●●● ●●●● 9018").is_visible()
+    expect(page.get_by_text("●●●● ●●●● 9018")).to_be_visible()
     page.get_by_role("button", name="表示する").click()
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("表示する理由").fill("要介護認定の資格確認のため")
     page.get_by_role("button", name="表示する").click()

@@ -2,6 +2,7 @@
 field, staff sees what changed), and a decision approved by a 決裁者. axe on every page."""
 
 import pytest
+from playwright.sync_api import expect
 
 from madoguchi.cases.models import Case
 from tests.browser.conftest import assert_accessible, totp_from_page
@@ -55,13 +56,13 @@ def test_correction_round_trip_and_a_decision(live_server, citizen_erin, kaigo_a
     citizen = new_page(width=390, height=844)
     citizen_log_in(citizen, live_server, citizen_erin)
     citizen.goto(f"{live_server.url}/applications/{case.submission_id}/")
-    assert citizen.get_by_text("電話番号がつながりません").is_visible()
+    expect(citizen.get_by_text("電話番号がつながりません")).to_be_visible()
     assert_accessible(citizen)
     citizen.get_by_role("link", name="直して送る").click()
     assert citizen.locator('input[name^="f-"]').count() == 1  # only the field that was asked about
     citizen.locator(f'[name="f-{phone_field}"]').fill("12")
     citizen.get_by_role("button", name="直した内容を送る").click()
-    assert citizen.locator(".error-summary").is_visible()
+    expect(citizen.locator(".error-summary")).to_be_visible()
     assert_accessible(citizen)
     citizen.locator(f'[name="f-{phone_field}"]').fill("0225-22-3333")
     citizen.get_by_role("button", name="直した内容を送る").click()
@@ -73,7 +74,7 @@ def test_correction_round_trip_and_a_decision(live_server, citizen_erin, kaigo_a
     staff.get_by_label("決定（承認）").check()
     staff.get_by_label("決定の理由").fill("要件を満たしています。")
     staff.get_by_role("button", name="決定案を作る").click()
-    assert staff.get_by_text("決裁者の決裁を待っています").is_visible()
+    expect(staff.get_by_text("決裁者の決裁を待っています")).to_be_visible()
 
     boss = new_page()
     staff_log_in(boss, live_server, approver)

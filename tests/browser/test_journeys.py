@@ -4,6 +4,7 @@ a change link, submission, the receipt. axe runs on every page."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from madoguchi.procedures.files import parse_files
 from madoguchi.procedures.services import procedures_load_from_files
@@ -78,7 +79,8 @@ def test_journey(live_server, citizen_erin, new_page, mailbox, slug, language):
     # The first page, sent empty: every field says what is missing, in a summary that links to it.
     page.get_by_role("button", name=t["next"], exact=True).click()
     summary = page.locator(".error-summary")
-    assert summary.is_visible() and t["summary"] in summary.inner_text()
+    expect(summary).to_be_visible()
+    assert t["summary"] in summary.inner_text()
     first_link = summary.locator("a").first
     target = first_link.get_attribute("href")
     first_link.click()
@@ -94,27 +96,27 @@ def test_journey(live_server, citizen_erin, new_page, mailbox, slug, language):
         assert_accessible(page)
         pages_seen += 1
     assert pages_seen >= 3
-    assert page.get_by_role("heading", name=t["check"]).is_visible()
+    expect(page.get_by_role("heading", name=t["check"])).to_be_visible()
 
     # Change an answer from the check page, and come back to it.
     page.locator(".answers__head a").first.click()
     assert "return=check" in page.url
     assert_accessible(page)
     page.get_by_role("button", name=t["back_to_check"]).click()
-    assert page.get_by_role("heading", name=t["check"]).is_visible()
+    expect(page.get_by_role("heading", name=t["check"])).to_be_visible()
 
     if page.locator("#signature").count():  # a 'jpki' procedure: sign with a (test) My Number Card
         page.get_by_role("link", name=t["sign"]).click()
         assert_accessible(page)
         page.get_by_label(t["pin"]).fill("000000")
         page.get_by_role("button", name=t["do_sign"], exact=True).click()
-        assert page.locator(".error-summary").is_visible()
+        expect(page.locator(".error-summary")).to_be_visible()
         page.get_by_label(t["pin"]).fill("123456")
         page.get_by_role("button", name=t["do_sign"], exact=True).click()
-        assert page.get_by_role("heading", name=t["check"]).is_visible()
+        expect(page.get_by_role("heading", name=t["check"])).to_be_visible()
         assert_accessible(page)
     page.get_by_role("button", name=t["submit"]).click()
-    assert page.get_by_role("heading", name=t["done"]).is_visible()
+    expect(page.get_by_role("heading", name=t["done"])).to_be_visible()
     receipt = page.locator("#receipt-number").inner_text()
     assert re.fullmatch(r"\d{4}-\d{4}-\d{4}-\d{4}-\d{5}", receipt)
     assert_accessible(page)
@@ -142,7 +144,7 @@ def test_the_form_works_without_javascript_and_keeps_what_was_typed(live_server,
     assert page.locator('[name="f-applicant_address"]').input_value() == "宮城県石巻市穀町14番1号"
     page.locator('[name="f-applicant_phone"]').fill("12")
     page.get_by_role("button", name="次へ進む").click()
-    assert page.locator("#f-applicant_phone-error").is_visible()
+    expect(page.locator("#f-applicant_phone-error")).to_be_visible()
     assert page.locator('[name="f-applicant_phone"]').input_value() == "12"  # nothing typed is lost
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 
@@ -52,16 +53,16 @@ def test_everything_works_without_javascript(live_server, city, new_page, mailbo
     page.locator("#id_password1").fill("a-quiet-morning-at-the-port")
     page.locator("#id_password2").fill("a-quiet-morning-at-the-port")
     page.get_by_role("button", name="登録する").click()
-    assert page.get_by_role("heading", name="メールを確認してください").is_visible()
+    expect(page.get_by_role("heading", name="メールを確認してください")).to_be_visible()
 
     link = re.search(r"http://\S+", mailbox.last_body()).group(0)
     page.goto(link.replace("http://127.0.0.1:8000", live_server.url))
     page.get_by_label("メールアドレス").fill("nojs@example.test")
     page.get_by_label("パスワード").fill("a-quiet-morning-at-the-port")
     page.get_by_role("button", name="ログインする").click()
-    assert page.get_by_role("heading", name="アカウント").is_visible()
+    expect(page.get_by_role("heading", name="アカウント")).to_be_visible()
     page.get_by_role("button", name="ログアウト").click()
-    assert page.get_by_text("ログアウトしました").is_visible()
+    expect(page.get_by_text("ログアウトしました")).to_be_visible()
 
 
 def test_staff_logout_in_the_browser(live_server, kaigo_alice, page):
