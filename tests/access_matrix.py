@@ -132,6 +132,7 @@ NOT_OBJECTS = {
     "procedures:detail": "a public catalogue page",
     "documents:verify": "public by design: the code printed on a document is what opens its verification page",
     "procedures:start": "starts a new draft of a public procedure for whoever asks",
+    "procedures:power_of_attorney": "a blank 委任状 of a public procedure: no personal data",
     "cases_api:case_detail": "token-authenticated: scoping tested in tests/test_case_api.py",
     "cases_api:case_status": "token-authenticated: scoping tested in tests/test_case_api.py",
 }

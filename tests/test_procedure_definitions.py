@@ -35,10 +35,10 @@ def test_the_28_priority_procedures_are_all_defined():
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (("type: choice", "type: choise"), ":47: form.pages[0].fields[5].type: 'choise' is not one of"),
+        (("type: choice", "type: choise"), ":48: form.pages[0].fields[5].type: 'choise' is not one of"),
         (
             ("field: same_address", "field: same_adress"),
-            ":59: form.pages[1].fields[2].show_if.field: 'same_adress' is not a field asked before this point",
+            ":60: form.pages[1].fields[2].show_if.field: 'same_adress' is not a field asked before this point",
         ),
         (("department: shisanzei", "department: zeimu"), ":8: department: no department with code 'zeimu'"),
         (
@@ -47,7 +47,7 @@ def test_the_28_priority_procedures_are_all_defined():
         ),
         (
             ("{value: tsunami, label: {ja: 津波, en: Tsunami}}", "{value: tsunami, label: {ja: 津波}}"),
-            ":72: form.pages[2].fields[0].choices[1].label: 'en' is a required property",
+            ":73: form.pages[2].fields[0].choices[1].label: 'en' is a required property",
         ),
         (
             ("  - id: disaster\n", "  - id: household\n"),
@@ -101,7 +101,7 @@ def test_the_command_reports_errors(tmp_path):
     err = io.StringIO()
     with pytest.raises(CommandError):
         call_command("check_procedures", str(bad), stderr=err)
-    assert "risai_shomei.yaml:47: form.pages[0].fields[5].type" in err.getvalue()
+    assert "risai_shomei.yaml:48: form.pages[0].fields[5].type" in err.getvalue()
 
 
 @pytest.mark.django_db

@@ -19,7 +19,7 @@ def file_case(user, slug: str = "kaigo_nintei_shinki", channel: str = "online", 
     ensure_procedures()
     procedure = Procedure.objects.get(slug=slug)
     draft = services.draft_start(procedure=procedure, user=user)
-    data = {**sample_answers(procedure.current_version.definition), **answers}
+    data = {**sample_answers(procedure.current_version.definition, given=answers), **answers}
     services.draft_save(draft=draft, values=data)
     if services.needs_signature(procedure.current_version.definition, channel):
         from madoguchi.identity.dev_helpers import sign_draft_with_test_card

@@ -77,8 +77,10 @@ def seed_demo_cases(*, count: int = 300, seed: int = 42) -> int:
         definition = procedure.current_version.definition
         with transaction.atomic():
             draft = submission_services.draft_start(procedure=procedure, user=rng.choice(citizens))
+            given = _as_proxy(procedure, definition) if n % 9 == 4 and "proxy" in definition["filers"] else {}
             submission_services.draft_save(
-                draft=draft, values={**sample_answers(definition), **_names(definition, rng)}
+                draft=draft,
+                values={**sample_answers(definition, given=given), **_names(definition, rng), **given},
             )
             submission = submission_services.submission_create(
                 draft_id=draft.pk, idempotency_key=draft.submission_token, user=draft.user,
@@ -95,6 +97,30 @@ def seed_demo_cases(*, count: int = 300, seed: int = 42) -> int:
             _advance(case, rng, n)
         made += 1
     return made
+
+
+def _as_proxy(procedure, definition: dict) -> dict:
+    """Answers of a 代理人, with a 委任状 attached (the blank form the city prints, as a stand-in)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from madoguchi.privacy.services import file_store
+    from madoguchi.procedures.definitions import POWER_OF_ATTORNEY
+    from madoguchi.procedures.poa import render_power_of_attorney
+
+    letter = file_store(
+        uploaded=SimpleUploadedFile(
+            "ininjo.pdf", render_power_of_attorney(procedure), content_type="application/pdf"
+        ),
+        department=procedure.department,
+    )
+    answers = {
+        definition["filer"]["field"]: "proxy",
+        POWER_OF_ATTORNEY: [{"id": str(letter.pk), "name": "委任状.pdf"}],
+    }
+    name_field = definition["filer"].get("proxy_name")
+    if name_field:
+        answers[name_field] = {"family": "代理", "given": "良子"}
+    return answers
 
 
 def _advance(case: Case, rng: random.Random, n: int) -> None:

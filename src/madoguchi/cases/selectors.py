@@ -43,6 +43,7 @@ class QueueFilter:
     status: str = ""
     procedure: str = ""
     channel: str = ""
+    filed_as: str = ""  # self, proxy, agent
     received_from: date | None = None
     received_to: date | None = None
     assignee: str = ""  # "me", "none", or a user id
@@ -65,6 +66,8 @@ def queue(*, user, department_id: int, filters: QueueFilter) -> QuerySet[Case]:
         cases = cases.filter(procedure__slug=filters.procedure)
     if filters.channel:
         cases = cases.filter(channel=filters.channel)
+    if filters.filed_as:
+        cases = cases.filter(submission__filed_as=filters.filed_as)
     if filters.received_from:
         cases = cases.filter(received_on__gte=filters.received_from)
     if filters.received_to:

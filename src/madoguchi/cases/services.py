@@ -44,9 +44,15 @@ def _check_caseworker(user: User, case: Case, roles=CASEWORKERS) -> None:
 
 
 def applicant_of(definition: dict, data: dict) -> tuple[str, str]:
-    """The first name and furigana answers: what staff search the queue by."""
+    """The first name and furigana answers: what staff search the queue by.
+
+    Pages asked only because of who is filing (a 代理人's own details) are skipped: the case
+    bears the name of the person it is about, not of their proxy."""
     name = kana = ""
+    filer_field = (definition.get("filer") or {}).get("field")
     for page in definition["form"]["pages"]:
+        if filer_field and (page.get("show_if") or {}).get("field") == filer_field:
+            continue
         for f in page["fields"]:
             value = data.get(f["id"])
             if not isinstance(value, dict):

@@ -54,7 +54,7 @@ def _date(value: str) -> date | None:
 def _filters(params) -> selectors.QueueFilter:
     return selectors.QueueFilter(
         status=params.get("status", "open"), procedure=params.get("procedure", ""), channel=params.get("channel", ""),
-        received_from=_date(params.get("from", "")), received_to=_date(params.get("to", "")),
+        filed_as=params.get("filed_as", ""), received_from=_date(params.get("from", "")), received_to=_date(params.get("to", "")),
         assignee=params.get("assignee", ""), overdue=params.get("overdue") == "1", due_soon=params.get("due_soon") == "1",
         q=params.get("q", "")[:100], sort=params.get("sort", "due"),
     )  # fmt: skip
@@ -190,7 +190,20 @@ def detail(request: HttpRequest, case_id) -> HttpResponse:
         "overdue": case.closed_at is None and case.paused_since is None and case.due_on < timezone.localdate(),
         "signature": getattr(submission, "signature", None) if hasattr(submission, "signature") else None,
         "documents": case.documents.all(),
+        "proxy": _proxy(definition, submission),
     })  # fmt: skip
+
+
+def _proxy(definition: dict, submission) -> dict | None:
+    """For a filing by a 代理人: their name and the 委任状 they attached."""
+    from madoguchi.procedures.definitions import POWER_OF_ATTORNEY
+
+    if submission.filed_as != "proxy":
+        return None
+    name = submission.data.get((definition.get("filer") or {}).get("proxy_name", ""), "")
+    if isinstance(name, dict):
+        name = f"{name.get('family', '')} {name.get('given', '')}".strip()
+    return {"name": name, "letters": submission.data.get(POWER_OF_ATTORNEY, [])}
 
 
 def _files(definition: dict, data: dict) -> list[dict]:

@@ -50,13 +50,17 @@ def sample_input(field: dict, key: str) -> dict:
     raise ValueError(f"no sample for {kind}")
 
 
-def sample_answers(definition: dict) -> dict:
-    """A complete, valid set of answers (cleaned values), page by page as the runner would save them."""
+def sample_answers(definition: dict, given: dict | None = None) -> dict:
+    """A complete, valid set of answers (cleaned values), page by page as the runner would save them.
+
+    ``given`` answers are kept as they are (for example who is filing), and the pages
+    they open are answered too."""
     from django.http import QueryDict
 
     from .engine import input_key, page_fields, prune, read_fields, visible_pages
 
-    data: dict = {}
+    given = given or {}
+    data: dict = dict(given)
     for _round in range(3):  # conditions may open pages that need answers too
         for page in visible_pages(definition, data):
             if page.get("repeat"):
@@ -76,5 +80,6 @@ def sample_answers(definition: dict) -> dict:
                 for k, v in sample_input(f, input_key(f["id"])).items():
                     post.setlist(k, v if isinstance(v, list) else [v])
             data.update(read_fields(fields, post, data).values)
+            data.update(given)
         data = prune(definition, data)
     return data

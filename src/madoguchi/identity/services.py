@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from .models import RevocationList, TrustAnchor
 from .verification import VerifiedSignature, verify_signature
@@ -186,3 +188,28 @@ def agent_for(*, user, procedure):
     if "agent" not in procedure.current_version.definition.get("filers", []):
         return None
     return RegisteredAgent.objects.filter(user=user, department=procedure.department, is_active=True).first()
+
+
+@dataclass(frozen=True)
+class FilerCheck:
+    agent: object | None = None  # the RegisteredAgent, when filed as a 提出代行者
+    error: str = ""
+
+
+def filer_check(*, user, procedure, filed_as: str, channel: str = "online") -> FilerCheck:
+    """Whether this user may file this procedure in the role they chose.
+
+    Anyone may say they are the person, their family or a 代理人 (the 委任状 is then
+    required by the form, and staff check it). Only an account the department has
+    registered may file online as a 提出代行者. At the counter and on paper, staff
+    check the filer in person, so no registration is looked up.
+    """
+    if filed_as != "agent" or channel != "online":
+        return FilerCheck()
+    agent = agent_for(user=user, procedure=procedure)
+    if agent is None:
+        return FilerCheck(error=gettext(
+            "提出代行者として申請できるのは、市に登録された事業所のアカウントだけです。"
+            "本人・家族・代理人として申請するか、担当課に登録を申し込んでください。"
+        ))  # fmt: skip
+    return FilerCheck(agent=agent)

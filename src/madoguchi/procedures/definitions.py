@@ -101,6 +101,12 @@ DEFINITION_SCHEMA = {
             "uniqueItems": True,
             "items": {"enum": ["self", "proxy", "agent"]},
         },
+        "filer": {
+            "type": "object",
+            "properties": {"field": IDENT, "proxy_name": IDENT},
+            "required": ["field"],
+            "additionalProperties": False,
+        },
         "identity": {"enum": ["none", "email", "jpki"]},
         "channels": {
             "type": "array",
@@ -279,6 +285,7 @@ def _semantic_errors(data: dict, known_departments: set[str] | None) -> list[tup
                     attachment["show_if"], seen_fields, repeat_fields, ("attachments", a_index, "show_if")
                 )
             )
+    errors.extend(_filer_errors(data, seen_fields))
     types = {f["type"] for f in seen_fields.values()}
     if "my_number" in types and not data["personal_data"].get("my_number_legal_basis"):
         errors.append(
@@ -300,6 +307,59 @@ def _semantic_errors(data: dict, known_departments: set[str] | None) -> list[tup
         errors.append((("workflow",), f"no workflow {data.get('workflow')!r} in data/workflows/"))
     if "online" not in data["channels"]:
         errors.append((("channels",), "Madoguchi procedures are filed online: include 'online'"))
+    return errors
+
+
+def _filer_errors(data: dict, seen_fields: dict[str, dict]) -> list[tuple[tuple, str]]:
+    """Who may file (filers) must match the question that asks who is filing (filer.field).
+
+    The values ``proxy`` and ``agent`` of that question mean 代理人 and 提出代行者; any other
+    value (self, family, a household member...) is the applicant's own filing.
+    """
+    others = [kind for kind in data["filers"] if kind != "self"]
+    filer = data.get("filer")
+    if filer is None:
+        if others:
+            return [
+                (
+                    ("filers",),
+                    f"{others!r} may file: name the question that asks who is filing in filer.field",
+                )
+            ]
+        return []
+    field_id = filer["field"]
+    source = seen_fields.get(field_id)
+    if source is None or source["type"] != "choice":
+        return [(("filer", "field"), f"{field_id!r} is not a choice field of this form")]
+    errors = []
+    first_page = data["form"]["pages"][0]
+    if source not in first_page["fields"] or first_page.get("show_if") or source.get("show_if"):
+        errors.append((("filer", "field"), f"{field_id!r} must be asked on the first page, always"))
+    values = {c["value"] for c in source.get("choices", [])}
+    for kind in ("proxy", "agent"):
+        if kind in data["filers"] and kind not in values:
+            errors.append(
+                (("filer", "field"), f"filers include {kind!r}: give {field_id!r} a choice {kind!r}")
+            )
+        if kind not in data["filers"] and kind in values:
+            errors.append((("filers",), f"{field_id!r} offers {kind!r}: add it to filers"))
+    name_field = filer.get("proxy_name")
+    if name_field is not None and name_field not in seen_fields:
+        errors.append((("filer", "proxy_name"), f"{name_field!r} is not a field of this form"))
+    for a_index, attachment in enumerate(data.get("attachments", [])):
+        if attachment["id"] != POWER_OF_ATTORNEY:
+            continue
+        if "proxy" not in data["filers"]:
+            errors.append((("attachments", a_index, "id"), "a 委任状 is asked only where a proxy may file"))
+        elif attachment.get("show_if") != {"field": field_id, "equals": "proxy"} or not attachment.get(
+            "required"
+        ):
+            errors.append(
+                (
+                    ("attachments", a_index),
+                    f"the 委任状 must be required: true with show_if: {{field: {field_id}, equals: proxy}}",
+                )
+            )
     return errors
 
 
@@ -342,10 +402,37 @@ def _field_errors(f: dict, where: tuple) -> list[tuple[tuple, str]]:
     return errors
 
 
+POWER_OF_ATTORNEY = "power_of_attorney"
+
+
+def power_of_attorney_attachment(filer_field: str) -> dict:
+    """The 委任状 every procedure that a proxy may file asks for, unless its file words its own."""
+    return {
+        "id": POWER_OF_ATTORNEY,
+        "label": {"ja": "委任状", "en": "Letter of authorisation (委任状)"},
+        "help": {
+            "ja": "本人が、あなたにこの手続を頼んだことがわかるもの。本人の署名があれば、押印はいりません。",
+            "en": "A letter showing that the person asked you to do this for them. Their signature is enough: no seal is needed.",
+        },
+        "required": True,
+        "show_if": {"field": filer_field, "equals": "proxy"},
+    }
+
+
+def filer_kind(definition: dict, data: dict) -> str:
+    """Who filed: 'self' (the applicant or their family), 'proxy' (代理人) or 'agent' (提出代行者)."""
+    filer = definition.get("filer")
+    answer = data.get(filer["field"]) if filer else None
+    return answer if answer in ("proxy", "agent") else "self"
+
+
 def normalise(data: dict) -> dict:
     """The definition as the runner uses it: attachments become a last page of file fields."""
     data = json.loads(json.dumps(data))  # a deep copy of plain JSON
     attachments = data.get("attachments", [])
+    if "proxy" in data["filers"] and not any(a["id"] == POWER_OF_ATTORNEY for a in attachments):
+        attachments = [*attachments, power_of_attorney_attachment(data["filer"]["field"])]
+
     if attachments:
         data["form"]["pages"].append(
             {
@@ -363,6 +450,7 @@ def normalise(data: dict) -> dict:
                         **({"help": a["help"]} if "help" in a else {}),
                         "required": a.get("required", False),
                         "max_files": a.get("max_files", 5),
+                        **({"template_for": data["id"]} if a["id"] == POWER_OF_ATTORNEY else {}),
                         **({"show_if": a["show_if"]} if "show_if" in a else {}),
                     }
                     for a in attachments

@@ -40,3 +40,20 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "fee_note": localised(definition.get("fee_note"), language),
         "asks_my_number": any(f["type"] == "my_number" for p in definition["form"]["pages"] for f in p["fields"]),
     })  # fmt: skip
+
+
+@public
+def power_of_attorney(request: HttpRequest, slug: str) -> HttpResponse:
+    """A blank 委任状 for a procedure that a proxy may file."""
+    from django.http import Http404
+
+    from .poa import render_power_of_attorney
+
+    procedure = procedure_get_public(slug=slug)
+    if "proxy" not in procedure.current_version.definition["filers"]:
+        raise Http404
+    response = HttpResponse(
+        render_power_of_attorney(procedure, language=current_language()), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'inline; filename="ininjo-{procedure.slug}.pdf"'
+    return response

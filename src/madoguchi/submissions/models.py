@@ -81,6 +81,11 @@ class Submission(models.Model):
     class Status(models.TextChoices):
         RECEIVED = "received", _("受付済み")
 
+    class FiledAs(models.TextChoices):
+        SELF = "self", _("本人・家族")
+        PROXY = "proxy", _("代理人（委任状）")
+        AGENT = "agent", _("提出代行者")
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     receipt_number = models.CharField(_("受付番号"), max_length=30, unique=True)
     idempotency_key = models.UUIDField(unique=True, editable=False)
@@ -99,6 +104,9 @@ class Submission(models.Model):
     # Filed by a registered 提出代行者 on behalf of the person in the answers (None: filed by the person).
     agent = models.ForeignKey("identity.RegisteredAgent", on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="submissions")  # fmt: skip
+    # Who filed, from the definition's filer question: the person (or family), a 代理人 with a 委任状,
+    # or a 提出代行者 (then ``agent`` says which registration).
+    filed_as = models.CharField(_("申請者"), max_length=10, choices=FiledAs.choices, default=FiledAs.SELF)
     status = models.CharField(_("状況"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
     submitted_at = models.DateTimeField(_("受付日時"))
     retain_until = models.DateTimeField(_("保存期限"))

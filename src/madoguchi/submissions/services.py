@@ -12,6 +12,7 @@ from django.utils import timezone
 from madoguchi.forms.engine import prune, schema_errors
 from madoguchi.privacy.audit import audit_record, audited_atomic
 from madoguchi.privacy.models import AuditEvent, StoredFile
+from madoguchi.procedures.definitions import filer_kind
 from madoguchi.procedures.models import Procedure
 
 from .models import ANONYMOUS_DRAFT_LIFETIME, DRAFT_LIFETIME, Draft, Submission
@@ -138,9 +139,13 @@ def submission_create(
 
 def _insert(draft, data, key, user, channel, now, retain_until) -> Submission:
     procedure = draft.version.procedure
-    from madoguchi.identity.services import agent_for
+    from madoguchi.identity.services import filer_check
 
-    agent = agent_for(user=user, procedure=procedure) if channel == Submission.Channel.ONLINE else None
+    filed_as = filer_kind(draft.version.definition, data)
+    filer = filer_check(user=user, procedure=procedure, filed_as=filed_as, channel=channel)
+    if filer.error:
+        raise SubmissionInvalid([filer.error])
+    agent = filer.agent
     for _attempt in range(5):
         receipt = new_receipt_number()
         if not Submission.objects.filter(receipt_number=receipt).exists():
@@ -148,7 +153,7 @@ def _insert(draft, data, key, user, channel, now, retain_until) -> Submission:
     return Submission.objects.create(
         receipt_number=receipt, idempotency_key=key, version=draft.version, procedure=procedure,
         department=procedure.department, user=user if user is not None and user.is_authenticated else None,
-        data=data, channel=channel, submitted_at=now, retain_until=retain_until, agent=agent,
+        data=data, channel=channel, submitted_at=now, retain_until=retain_until, agent=agent, filed_as=filed_as,
     )  # fmt: skip
 
 

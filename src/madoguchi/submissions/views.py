@@ -143,7 +143,11 @@ def page(request: HttpRequest, draft_id, page_id: str) -> HttpResponse:
         if action.startswith("lookup:"):
             notice = _postal_lookup(action.removeprefix("lookup:"), fields, raw, language)
         else:
-            errors = {**result.errors, **upload_errors}
+            errors = {
+                **result.errors,
+                **upload_errors,
+                **_filer_errors(request, draft, fields, result.values),
+            }
             if not errors:
                 services.draft_save(draft=draft, values=result.values,
                                     replace=tuple(f["id"] for f in current["fields"]))  # fmt: skip
@@ -172,6 +176,20 @@ def page(request: HttpRequest, draft_id, page_id: str) -> HttpResponse:
         "procedure_name": _localised(definition["name"], language),
     }  # fmt: skip
     return render(request, "submissions/page.html", context)
+
+
+def _filer_errors(request, draft, fields: list[dict], values: dict) -> dict:
+    """On the page that asks who is filing: only a registered account may say 提出代行者."""
+    from madoguchi.identity.services import filer_check
+    from madoguchi.procedures.definitions import filer_kind
+
+    definition = draft.version.definition
+    filer = definition.get("filer")
+    if not filer or not any(f["id"] == filer["field"] for f in fields):
+        return {}
+    check = filer_check(user=request.user, procedure=draft.version.procedure,
+                        filed_as=filer_kind(definition, values))  # fmt: skip
+    return {input_key(filer["field"]): FieldInvalid(check.error)} if check.error else {}
 
 
 def _localised(text, language):
