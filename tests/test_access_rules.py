@@ -34,7 +34,8 @@ def test_staff_routes_are_all_staff_only():
     public_staff = {
         r.qualified_name for r in _our_routes() if r.pattern.startswith("staff/") and r.rule.kind == "public"
     }
-    assert public_staff == {"accounts:staff_login"}
+    # Log-in: the password form, and single sign-on's start and the provider's callback.
+    assert public_staff == {"accounts:staff_login", "accounts:staff_sso_start", "accounts:staff_sso_callback"}
 
 
 SAMPLE_KWARGS = {

@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "madoguchi.cases",
     "madoguchi.identity",
     "madoguchi.documents",
+    "madoguchi.profiles",
+    "madoguchi.lifeevents",
 ]
 
 MIDDLEWARE = [
@@ -94,7 +96,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django_otp's OTPMiddleware, also counting a second factor asserted by the single sign-on provider.
+    "madoguchi.accounts.sso.OTPMiddleware",
     "madoguchi.core.context.RequestContextMiddleware",
     "madoguchi.core.middleware.StaffAreaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -147,8 +150,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked account before any other backend runs.
     "axes.backends.AxesStandaloneBackend",
     "madoguchi.accounts.backends.EmailBackend",
+    # Staff single sign-on; inert unless configured below (it answers only on its callback).
+    "madoguchi.accounts.sso.StaffSingleSignOnBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -200,6 +206,34 @@ AXES_SENSITIVE_PARAMETERS = ["username", "password", "otp_token"]
 
 OTP_TOTP_ISSUER = env("MADOGUCHI_TOTP_ISSUER", "Madoguchi")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Staff single sign-on through the city's OpenID Connect provider (mozilla-django-oidc;
+# docs/security.md). Off unless the client, the issuer and the four endpoints are all set.
+# Only existing, active staff accounts log in this way (matched on the e-mail address);
+# none is ever created. The provider's log-in counts as the second factor when the ID
+# token's `amr` holds one of MADOGUCHI_OIDC_MFA_AMR (or its `acr` is one of
+# MADOGUCHI_OIDC_MFA_ACR); otherwise the TOTP step follows, as after a password.
+OIDC_RP_CLIENT_ID = env("MADOGUCHI_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env("MADOGUCHI_OIDC_CLIENT_SECRET", "")
+OIDC_OP_ISSUER = env("MADOGUCHI_OIDC_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("MADOGUCHI_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env("MADOGUCHI_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env("MADOGUCHI_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env("MADOGUCHI_OIDC_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = env("MADOGUCHI_OIDC_SIGN_ALGO", "RS256")
+# client_secret_post by default; client_secret_basic when true.
+OIDC_TOKEN_USE_BASIC_AUTH = env_bool("MADOGUCHI_OIDC_CLIENT_SECRET_BASIC", False)
+OIDC_RP_SCOPES = "openid email"
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = False
+OIDC_STORE_ACCESS_TOKEN = False
+OIDC_STORE_ID_TOKEN = False
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:staff_sso_callback"
+MADOGUCHI_OIDC_PROVIDER_NAME = env("MADOGUCHI_OIDC_PROVIDER_NAME") or _("庁内アカウント")
+MADOGUCHI_OIDC_MFA_AMR = env_list("MADOGUCHI_OIDC_MFA_AMR", "mfa,otp,hwk,swk,fido")
+MADOGUCHI_OIDC_MFA_ACR = env_list("MADOGUCHI_OIDC_MFA_ACR", "")
 
 # Caches: the rate-limit counters live in the database so that every web
 # process on every host counts together (`manage.py createcachetable`).

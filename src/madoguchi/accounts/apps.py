@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "madoguchi.accounts"
     verbose_name = _("アカウント")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (system checks)

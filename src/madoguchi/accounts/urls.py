@@ -26,6 +26,8 @@ urlpatterns = [
     path("account/security/totp/disable/", views.totp_disable, name="totp_disable"),
     # staff
     path("staff/login/", views.staff_login, name="staff_login"),
+    path("staff/login/sso/", views.staff_sso_start, name="staff_sso_start"),
+    path("staff/login/sso/callback/", views.staff_sso_callback, name="staff_sso_callback"),
     path("staff/mfa/", views.staff_mfa, name="staff_mfa"),
     path("staff/departments/<slug:code>/members/new/", staff_views.member_add, name="member_add"),
     path(

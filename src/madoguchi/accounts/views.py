@@ -15,12 +15,12 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import user_has_device
 
@@ -34,7 +34,7 @@ from madoguchi.core.access import (
 )
 from madoguchi.core.ratelimit import rate_limit
 
-from . import services
+from . import services, sso
 from .forms import EmailForm, LoginForm, PasswordConfirmForm, SignupForm, TokenForm
 from .models import User
 
@@ -256,7 +256,33 @@ def staff_login(request: HttpRequest) -> HttpResponse:
         login(request, form.user_cache)
         logger.info("staff password accepted user_id=%s", form.user_cache.pk)
         return _with_next("accounts:staff_mfa", _next_url(request, "core:staff_home"))
-    return render(request, "accounts/staff_login.html", {"form": form, "next": request.GET.get("next", "")})
+    context = {"form": form, "next": request.GET.get("next", ""), "sso_enabled": sso.sso_enabled()}
+    if context["sso_enabled"]:
+        context["sso_provider_name"] = sso.provider_name()
+    return render(request, "accounts/staff_login.html", context)
+
+
+@public
+@require_GET
+@rate_limit("staff_sso_start", setting="login", method="GET")
+def staff_sso_start(request: HttpRequest) -> HttpResponse:
+    """Single sign-on: off to the city's OpenID Connect provider (404 when not configured)."""
+    if not sso.sso_enabled():
+        raise Http404
+    user = request.user
+    if user.is_authenticated and user.is_city_staff and user.is_verified():
+        return redirect(_next_url(request, "core:staff_home"))
+    return sso.start_view(request)
+
+
+@public
+@require_GET
+@rate_limit("staff_sso_callback", setting="login", method="GET")
+def staff_sso_callback(request: HttpRequest) -> HttpResponse:
+    """Single sign-on: back from the provider; an existing staff account only, then TOTP unless the provider gave a second factor."""
+    if not sso.sso_enabled():
+        raise Http404
+    return sso.callback_view(request)
 
 
 @mfa_pending

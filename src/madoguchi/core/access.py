@@ -35,11 +35,16 @@ if TYPE_CHECKING:
 SECOND_FACTOR_SESSION_KEY = "madoguchi_second_factor_at"
 
 
-def mark_second_factor(request: HttpRequest) -> None:
-    """Remember when the second factor was last given (for step-up checks such as a My Number reveal)."""
+def mark_second_factor(request: HttpRequest, at: float | None = None) -> None:
+    """Remember when the second factor was last given (for step-up checks such as a My Number reveal).
+
+    ``at`` (a Unix time) is for a second factor given elsewhere, such as at the single
+    sign-on provider; it is never later than now.
+    """
     import time
 
-    request.session[SECOND_FACTOR_SESSION_KEY] = time.time()
+    now = time.time()
+    request.session[SECOND_FACTOR_SESSION_KEY] = now if at is None else min(float(at), now)
 
 
 @dataclass(frozen=True)
