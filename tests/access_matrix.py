@@ -92,6 +92,15 @@ def _submission(people):
     return {"submission_id": submission.pk}
 
 
+def _bundle(people):
+    from madoguchi.procedures.models import Procedure
+    from madoguchi.submissions.services import bundle_start
+
+    _procedures()
+    procedures = list(Procedure.objects.filter(slug__in=["jidoteate_nintei_seikyu", "hoiku_shikyu_nintei"]))
+    return {"bundle_id": bundle_start(user=people["citizen_erin"], procedures=procedures).pk}
+
+
 def _case(people):
     from tests.support.cases import file_case
 
@@ -116,6 +125,9 @@ ENDPOINTS = [
     Endpoint("submissions:check", _draft, "citizen_erin"),
     Endpoint("submissions:sign", _draft, "citizen_erin"),
     Endpoint("submissions:detail", _submission, "citizen_erin"),
+    Endpoint("submissions:bundle_shared", _bundle, "citizen_erin"),
+    Endpoint("submissions:bundle_check", _bundle, "citizen_erin"),
+    Endpoint("submissions:bundle_done", _bundle, "citizen_erin"),
     Endpoint("submissions:receipt_pdf", _submission, "citizen_erin"),
     Endpoint("submissions:reply", _case_submission, "citizen_erin"),
     Endpoint("submissions:correct", _case_submission, "citizen_erin"),
@@ -133,6 +145,7 @@ NOT_OBJECTS = {
     "documents:verify": "public by design: the code printed on a document is what opens its verification page",
     "procedures:start": "starts a new draft of a public procedure for whoever asks",
     "procedures:power_of_attorney": "a blank 委任状 of a public procedure: no personal data",
+    "lifeevents:guide": "a public life-event guide: the answers are POSTed and never stored",
     "cases_api:case_detail": "token-authenticated: scoping tested in tests/test_case_api.py",
     "cases_api:case_status": "token-authenticated: scoping tested in tests/test_case_api.py",
 }

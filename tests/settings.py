@@ -1,6 +1,7 @@
 """Settings for the test suite: the ``test`` profile of madoguchi.settings."""
 
 import os
+from pathlib import Path
 
 os.environ["MADOGUCHI_PROFILE"] = "test"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
@@ -26,5 +27,7 @@ INSTALLED_APPS = [*INSTALLED_APPS, "tests.privacy_testapp"]  # noqa: F405
 # rather than shared-cache memory, so that concurrent writers wait for the lock as they do
 # in production instead of failing with "database table is locked".
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db" / "test.sqlite3")}  # noqa: F405
-    (BASE_DIR / "var" / "test-db").mkdir(parents=True, exist_ok=True)  # noqa: F405
+    # MADOGUCHI_TEST_DB_DIR lets two test runs on one checkout keep out of each other's files.
+    _test_db_dir = Path(os.environ.get("MADOGUCHI_TEST_DB_DIR") or BASE_DIR / "var" / "test-db")  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(_test_db_dir / "test.sqlite3")}  # noqa: F405
+    _test_db_dir.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("madoguchi.cases.urls")),
     path("", include("madoguchi.documents.urls")),
     path("", include("madoguchi.identity.urls")),
+    path("", include("madoguchi.profiles.urls")),
+    path("", include("madoguchi.lifeevents.urls")),
     path("", include("madoguchi.cases.export_urls")),
     path("api/v1/", include("madoguchi.cases.api_urls")),
     path("admin/", admin.site.urls),

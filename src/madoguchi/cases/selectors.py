@@ -130,3 +130,26 @@ def counts_for_home(*, user) -> dict:
         ).count(),
         "unassigned": open_cases.filter(assignee__isnull=True).count(),
     }
+
+
+def related_cases(*, user, case: Case) -> list[dict]:
+    """The other cases of the same filing (a bundle, or a submission that opened several cases).
+    Staff see each one's procedure, department and status; they can open those in their departments."""
+    from madoguchi.cases.workflows import workflow
+    from madoguchi.core.i18n import current_language
+
+    submission = case.submission
+    others = Case.objects.exclude(pk=case.pk).select_related("procedure", "department")
+    if submission.bundle_id:
+        others = others.filter(submission__bundle_id=submission.bundle_id)
+    else:
+        others = others.filter(submission_id=submission.pk)
+    visible = set(caseworker_department_ids(user))
+    return [
+        {
+            "case": other,
+            "status": workflow(other.workflow).status(other.status).display(current_language()),
+            "can_open": other.department_id in visible,
+        }
+        for other in others.order_by("receipt_number")
+    ]

@@ -191,6 +191,7 @@ def detail(request: HttpRequest, case_id) -> HttpResponse:
         "signature": getattr(submission, "signature", None) if hasattr(submission, "signature") else None,
         "documents": case.documents.all(),
         "proxy": _proxy(definition, submission),
+        "related": selectors.related_cases(user=request.user, case=case),
     })  # fmt: skip
 
 

@@ -55,6 +55,7 @@ FIELD = {
         "suggest_towns": {"type": "boolean"},
         "given_optional": {"type": "boolean"},
         "autocomplete": {"type": "string", "pattern": "^[a-z -]+$"},
+        "shared": {"type": "string", "pattern": "^[a-z_]+$"},
     },
     "required": ["id", "type", "label"],
     "additionalProperties": False,
@@ -251,6 +252,7 @@ def _semantic_errors(data: dict, known_departments: set[str] | None) -> list[tup
     seen_pages: set[str] = set()
     seen_fields: dict[str, dict] = {}
     repeat_fields: set[str] = set()
+    shared_seen: set[str] = set()
     for p_index, page in enumerate(data["form"]["pages"]):
         where = ("form", "pages", p_index)
         if page["id"] in seen_pages or page["id"] == ATTACHMENTS_PAGE:
@@ -271,6 +273,8 @@ def _semantic_errors(data: dict, known_departments: set[str] | None) -> list[tup
                         _condition_errors(f["show_if"], seen_fields, repeat_fields, (*fwhere, "show_if"))
                     )
             errors.extend(_field_errors(f, fwhere))
+            if f.get("shared"):
+                errors.extend(_shared_errors(f, page, fwhere, shared_seen))
             seen_fields[f["id"]] = f
             if page.get("repeat"):
                 repeat_fields.add(f["id"])
@@ -307,6 +311,28 @@ def _semantic_errors(data: dict, known_departments: set[str] | None) -> list[tup
         errors.append((("workflow",), f"no workflow {data.get('workflow')!r} in data/workflows/"))
     if "online" not in data["channels"]:
         errors.append((("channels",), "Madoguchi procedures are filed online: include 'online'"))
+    return errors
+
+
+def _shared_errors(f: dict, page: dict, where: tuple, shared_seen: set[str]) -> list[tuple[tuple, str]]:
+    """A shared answer (ワンスオンリー) is one of the known keys, of its type, asked always and once."""
+    from madoguchi.forms.shared import SHARED_FIELDS
+
+    key = f["shared"]
+    if key not in SHARED_FIELDS:
+        return [((*where, "shared"), f"{key!r} is not a shared answer; use one of {sorted(SHARED_FIELDS)}")]
+    errors = []
+    if SHARED_FIELDS[key]["type"] != f["type"]:
+        errors.append(
+            ((*where, "shared"), f"{key!r} is a {SHARED_FIELDS[key]['type']} field, not {f['type']}")
+        )
+    if page.get("repeat") or page.get("show_if") or f.get("show_if"):
+        errors.append(
+            ((*where, "shared"), "a shared answer is asked always: not in a repeating or conditional page")
+        )
+    if key in shared_seen:
+        errors.append(((*where, "shared"), f"{key!r} is shared by another field of this form"))
+    shared_seen.add(key)
     return errors
 
 

@@ -10,10 +10,28 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from madoguchi.privacy.fields import EncryptedJSONField
-from madoguchi.privacy.registry import Retention, personal_data_file
+from madoguchi.privacy.registry import Retention, no_personal_data, personal_data_file
 
 DRAFT_LIFETIME = timedelta(days=30)
 ANONYMOUS_DRAFT_LIFETIME = timedelta(days=1)
+
+
+class Bundle(models.Model):
+    """Several procedures filed in one go (a life-event guide's list): shared answers asked once."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="bundles")
+    guide = models.CharField(max_length=50, blank=True)
+    submission_token = models.UUIDField(default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("まとめて申請")
+        verbose_name_plural = _("まとめて申請")
+
+    def __str__(self) -> str:
+        return f"bundle {self.pk}"
 
 
 @personal_data_file(
@@ -43,6 +61,9 @@ class Draft(models.Model):
     submission_token = models.UUIDField(default=uuid.uuid4, editable=False)
     # A JPKI signature over the answers as they stand (cleared whenever an answer changes).
     signature = EncryptedJSONField(null=True, blank=True)
+    # One of several procedures filed in one go; its shared answers are asked on the bundle's page.
+    bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, null=True, blank=True, related_name="drafts")
+    bundle_position = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     expires_at = models.DateTimeField()
@@ -107,6 +128,10 @@ class Submission(models.Model):
     # Who filed, from the definition's filer question: the person (or family), a 代理人 with a 委任状,
     # or a 提出代行者 (then ``agent`` says which registration).
     filed_as = models.CharField(_("申請者"), max_length=10, choices=FiledAs.choices, default=FiledAs.SELF)
+    # Filed together with other procedures (a bundle): staff see the related cases.
+    bundle = models.ForeignKey(
+        Bundle, on_delete=models.SET_NULL, null=True, blank=True, related_name="submissions"
+    )
     status = models.CharField(_("状況"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
     submitted_at = models.DateTimeField(_("受付日時"))
     retain_until = models.DateTimeField(_("保存期限"))
@@ -119,3 +144,6 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"submission {self.receipt_number}"
+
+
+no_personal_data("submissions.bundle", "複数の手続をまとめた申請のつながり（記載事項は各申請に保存）")

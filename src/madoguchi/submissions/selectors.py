@@ -7,6 +7,7 @@ import uuid
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from .models import Draft, Submission
 
@@ -65,3 +66,129 @@ def drafts_of(*, user) -> QuerySet[Draft]:
         .select_related("version__procedure")
         .order_by("-updated_at")
     )
+
+
+def bundle_get_owned(*, user, bundle_id):
+    """The citizen's own bundle (None for anybody else's: the view answers 404)."""
+    from .models import Bundle
+
+    if not user.is_authenticated:
+        return None
+    return Bundle.objects.filter(pk=bundle_id, user=user).first()
+
+
+# --- My page -----------------------------------------------------------------------------------
+
+
+def my_page(*, user, language: str) -> dict:
+    """Everything of one citizen in one place, newest first, with what they need to do next."""
+    from datetime import timedelta
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from madoguchi.cases.models import Case, CaseMessage, CorrectionRequest, Decision
+    from madoguchi.cases.workflows import workflow
+    from madoguchi.documents.models import IssuedDocument
+    from madoguchi.forms.fieldtypes import localised
+
+    def outcome_label(flow, outcome: str) -> str:
+        try:
+            return flow.status(outcome).display(language)
+        except (KeyError, ValueError, StopIteration):
+            return outcome
+
+    def name_of(procedure) -> str:
+        return procedure.name_en if language == "en" and procedure.name_en else procedure.name
+
+    def detail(submission_id, anchor: str = "") -> str:
+        return reverse("submissions:detail", kwargs={"submission_id": submission_id}) + anchor
+
+    submissions = list(submissions_of(user=user).prefetch_related("cases"))
+    cases = list(Case.objects.filter(submission__user=user).select_related("procedure", "submission"))
+    case_of = {c.submission_id: c for c in cases}
+    for submission in submissions:
+        case = case_of.get(submission.pk)
+        submission.status_label = (
+            workflow(case.workflow).status(case.status).display(language)
+            if case
+            else submission.get_status_display()
+        )
+        submission.needs_action = bool(case and case.status == "correction")
+    corrections = list(CorrectionRequest.objects.filter(case__submission__user=user, resolved_at__isnull=True)
+                       .select_related("case__procedure"))  # fmt: skip
+    messages = list(CaseMessage.objects.filter(case__submission__user=user).select_related("case__procedure")
+                    .order_by("-at")[:30])  # fmt: skip
+    decisions = list(Decision.objects.filter(case__submission__user=user, state=Decision.State.APPROVED)
+                     .select_related("case__procedure").order_by("-approved_at")[:30])  # fmt: skip
+    documents = list(
+        IssuedDocument.objects.filter(case__submission__user=user).select_related("case__procedure")
+    )
+    drafts = [d for d in drafts_of(user=user) if d.bundle_id is None]
+    bundles = list(user.bundles.filter(submitted_at__isnull=True, drafts__isnull=False).distinct())
+
+    todo = []
+    for c in corrections:
+        todo.append({"at": c.requested_at, "text": _("補正の依頼があります。直して送り直してください。"),
+                     "what": name_of(c.case.procedure),
+                     "url": reverse("submissions:correct", kwargs={"submission_id": c.case.submission_id}),
+                     "action": _("直す")})  # fmt: skip
+    for m in messages:
+        if m.from_staff and m.read_at is None:
+            todo.append({"at": m.at, "text": _("市からメッセージが届いています。"), "what": name_of(m.case.procedure),
+                         "url": detail(m.case.submission_id, "#messages"), "action": _("読む")})  # fmt: skip
+    for d in drafts:
+        todo.append({"at": d.updated_at, "text": _("入力の途中です。保存期限までに送信してください。"),
+                     "what": localised(d.version.definition["name"], language), "url": resume_url(d),
+                     "action": _("続きを入力する"), "until": d.expires_at})  # fmt: skip
+    for b in bundles:
+        from .bundle_views import bundle_next_url
+
+        names = "、".join(name_of(d.version.procedure) for d in b.drafts.select_related("version__procedure"))
+        todo.append({"at": b.created_at, "text": _("まとめて申請の途中です。"), "what": names,
+                     "url": bundle_next_url(b), "action": _("続きを入力する")})  # fmt: skip
+    recent = timezone.now() - timedelta(days=30)
+    for doc in documents:
+        if doc.revoked_at is None and doc.issued_at >= recent:
+            todo.append({"at": doc.issued_at, "text": _("書類が発行されました。ダウンロードできます。"), "what": doc.title,
+                         "url": reverse("privacy:file_download", kwargs={"file_id": doc.file_id}),
+                         "action": _("ダウンロード")})  # fmt: skip
+    todo.sort(key=lambda t: t["at"], reverse=True)
+
+    timeline = []
+    for s in submissions:
+        timeline.append({"at": s.submitted_at, "kind": _("受付"), "text": name_of(s.procedure),
+                         "detail": s.receipt_number, "url": detail(s.pk)})  # fmt: skip
+    for c in corrections:
+        timeline.append({"at": c.requested_at, "kind": _("補正依頼"), "text": name_of(c.case.procedure),
+                         "detail": c.reason, "url": detail(c.case.submission_id)})  # fmt: skip
+    for m in messages:
+        timeline.append({"at": m.at, "kind": _("市から") if m.from_staff else _("あなたから"),
+                         "text": name_of(m.case.procedure), "detail": m.text, "url": detail(m.case.submission_id, "#messages")})  # fmt: skip
+    for d in decisions:
+        label = outcome_label(workflow(d.case.workflow), d.outcome)
+        timeline.append({"at": d.approved_at or d.proposed_at, "kind": _("決定"), "text": name_of(d.case.procedure),
+                         "detail": label, "url": detail(d.case.submission_id)})  # fmt: skip
+    for doc in documents:
+        timeline.append({"at": doc.issued_at, "kind": _("書類の発行"), "text": doc.title,
+                         "detail": _("取り消されました") if doc.revoked_at else doc.short_code,
+                         "url": detail(doc.case.submission_id)})  # fmt: skip
+    timeline.sort(key=lambda t: t["at"], reverse=True)
+    return {
+        "todo": todo,
+        "timeline": timeline[:50],
+        "submissions": submissions,
+        "documents": documents,
+    }
+
+
+def resume_url(draft) -> str:
+    from django.urls import reverse
+
+    from madoguchi.forms.engine import first_incomplete_page
+
+    missing = first_incomplete_page(draft.version.definition, draft.data)
+    page_id = missing["id"] if missing else None
+    if page_id is None:
+        return reverse("submissions:check", kwargs={"draft_id": draft.pk})
+    return reverse("submissions:page", kwargs={"draft_id": draft.pk, "page_id": page_id})

@@ -121,6 +121,9 @@ def submission_create(
             from madoguchi.cases.services import cases_open
 
             cases_open(submission=submission)
+            from madoguchi.profiles.services import learn_from_submission
+
+            learn_from_submission(submission=submission)
             audit.success(object_id=submission.pk, department_code=submission.department.code)
             from .tasks import send_submission_receipt
 
@@ -171,3 +174,86 @@ def submission_receipt_pdf(*, submission: Submission, user, language: str) -> Re
     audit_record(action=AuditEvent.Action.EXPORT, object_type="submissions.submission", object_id=submission.pk,
                  department_code=submission.department.code, fields=["data"], purpose="申請の控え", actor=user)  # fmt: skip
     return ReceiptCopy(pdf=pdf, filename=f"receipt-{submission.receipt_number}.pdf")
+
+
+# --- bundles: several procedures filed in one go ------------------------------------------------
+
+BUNDLE_MAX = 6
+
+
+class BundleInvalid(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@transaction.atomic
+def bundle_start(*, user, procedures: list[Procedure], guide: str = ""):
+    """A bundle with one draft per procedure (in the order given), each pre-filled from the profile
+    when the citizen agreed."""
+    from django.utils.translation import gettext as _
+
+    from madoguchi.profiles.services import prefill_draft
+
+    from .models import Bundle
+
+    unique = list(dict.fromkeys(procedures))
+    if not unique:
+        raise BundleInvalid(_("申請する手続を一つ以上選んでください。"))
+    if len(unique) > BUNDLE_MAX:
+        raise BundleInvalid(_("一度にまとめて申請できるのは%(n)d件までです。") % {"n": BUNDLE_MAX})
+    bundle = Bundle.objects.create(user=user, guide=guide[:50])
+    for position, procedure in enumerate(unique):
+        draft = draft_start(procedure=procedure, user=user)
+        Draft.objects.filter(pk=draft.pk).update(bundle=bundle, bundle_position=position)
+        draft.bundle, draft.bundle_position = bundle, position
+        prefill_draft(draft=draft)
+    return bundle
+
+
+def bundle_shared_keys(bundle) -> list[str]:
+    """The shared answers the bundle's forms ask, in the catalogue's order."""
+    from madoguchi.forms.shared import SHARED_FIELDS, shared_fields_of
+
+    asked = set()
+    for draft in bundle.drafts.select_related("version"):
+        asked |= set(shared_fields_of(draft.version.definition))
+    return [key for key in SHARED_FIELDS if key in asked]
+
+
+@transaction.atomic
+def bundle_shared_save(*, bundle, values: dict) -> None:
+    """Put the shared answers (checked on the bundle's page) into every form that asks them."""
+    from madoguchi.forms.shared import shared_fields_of
+
+    for draft in bundle.drafts.select_for_update().select_related("version"):
+        mapped = {field_id: values[key] for key, field_id in shared_fields_of(draft.version.definition).items()
+                  if key in values}  # fmt: skip
+        replace = tuple(shared_fields_of(draft.version.definition).values())
+        draft_save(draft=draft, values=mapped, replace=replace)
+
+
+def bundle_submit(*, bundle, token: str, user) -> list[Submission]:
+    """Submit every form of the bundle, all or none; idempotent on the bundle's token."""
+    from django.utils.translation import gettext as _
+
+    from .models import Bundle
+
+    if str(token) != str(bundle.submission_token):
+        raise BundleInvalid(_("この画面は古くなっています。もう一度確かめてから送信してください。"))
+    with transaction.atomic():
+        locked = Bundle.objects.select_for_update().get(pk=bundle.pk)
+        if locked.submitted_at is not None:
+            return list(locked.submissions.order_by("submitted_at", "receipt_number"))
+        submissions = []
+        for draft in locked.drafts.order_by("bundle_position"):
+            submission = submission_create(
+                draft_id=draft.pk, idempotency_key=draft.submission_token, user=user
+            )
+            submissions.append(submission)
+        Submission.objects.filter(pk__in=[s.pk for s in submissions]).update(bundle=locked)
+        locked.submitted_at = timezone.now()
+        locked.save(update_fields=["submitted_at"])
+    for submission in submissions:
+        submission.bundle = locked
+    return submissions

@@ -1,10 +1,14 @@
 from django.urls import path
 
-from . import views
+from . import bundle_views, views
 
 app_name = "submissions"
 
 urlpatterns = [
+    path("apply/bundle/", bundle_views.bundle_start, name="bundle_start"),
+    path("apply/bundle/<uuid:bundle_id>/shared/", bundle_views.bundle_shared, name="bundle_shared"),
+    path("apply/bundle/<uuid:bundle_id>/check/", bundle_views.bundle_check, name="bundle_check"),
+    path("apply/bundle/<uuid:bundle_id>/done/", bundle_views.bundle_done, name="bundle_done"),
     path("apply/<uuid:draft_id>/check/", views.check, name="check"),
     path("apply/<uuid:draft_id>/sign/", views.sign, name="sign"),
     path("apply/<uuid:draft_id>/<slug:page_id>/", views.page, name="page"),

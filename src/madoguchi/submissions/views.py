@@ -73,6 +73,13 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
         detail = reverse("procedures:detail", kwargs={"slug": slug})
         return HttpResponseRedirect(f"{reverse('accounts:login')}?{urlencode({'next': detail})}")
     draft = services.draft_start(procedure=procedure, user=user, session_key=_session_key(request))
+    if user.is_authenticated:
+        from madoguchi.profiles.services import prefill_draft
+
+        if prefill_draft(draft=draft):
+            messages.info(
+                request, _("プロフィールに保存した情報を入力しました。違うところは直してください。")
+            )
     first = visible_pages(draft.version.definition, {})[0]
     return redirect(_page_url(draft, first["id"]))
 
@@ -116,11 +123,26 @@ def stored_name(upload) -> str:
     return display_name_for(getattr(upload, "name", ""), "application/pdf").rsplit(".", 1)[0]
 
 
+def runner_definition(draft) -> dict:
+    """The form as the runner walks it. In a bundle, the shared answers were asked on the
+    bundle's page, so each form asks only what is its own: shared fields (and pages left
+    empty without them) are not shown. Answers and checks still use the whole definition."""
+    definition = draft.version.definition
+    if not draft.bundle_id:
+        return definition
+    pages = []
+    for page in definition["form"]["pages"]:
+        own = [f for f in page["fields"] if not f.get("shared")]
+        if own:
+            pages.append({**page, "fields": own})
+    return {**definition, "form": {**definition["form"], "pages": pages}}
+
+
 @public
 @require_http_methods(["GET", "POST"])
 def page(request: HttpRequest, draft_id, page_id: str) -> HttpResponse:
     draft = selectors.draft_get_owned(request=request, draft_id=draft_id)
-    definition = draft.version.definition
+    definition = runner_definition(draft)
     data = draft.data
     current = next((p for p in visible_pages(definition, data) if p["id"] == page_id), None)
     if current is None:
@@ -153,7 +175,7 @@ def page(request: HttpRequest, draft_id, page_id: str) -> HttpResponse:
                                     replace=tuple(f["id"] for f in current["fields"]))  # fmt: skip
                 if action == "save":
                     messages.success(
-                        request, _("下書きを保存しました。「申請したもの」から続きを入力できます。")
+                        request, _("下書きを保存しました。「マイページ」から続きを入力できます。")
                     )
                     return redirect("submissions:mine")
                 return redirect(_next_url(draft, current["id"], returning))
@@ -168,7 +190,7 @@ def page(request: HttpRequest, draft_id, page_id: str) -> HttpResponse:
         "errors": errors,
         "notice": notice,
         "back_url": _check_url(draft) if returning else (
-            _page_url(draft, previous["id"]) if previous else reverse("procedures:detail", kwargs={"slug": draft.version.procedure.slug})
+            _page_url(draft, previous["id"]) if previous else _start_back_url(draft)
         ),
         "returning": returning,
         "has_files": any(f["type"] == "file" for f in fields),
@@ -198,6 +220,13 @@ def _localised(text, language):
     return localised(text, language)
 
 
+def _start_back_url(draft) -> str:
+    """Back from a form's first page: the procedure, or in a bundle the page before this form."""
+    if draft.bundle_id:
+        return reverse("submissions:bundle_shared", kwargs={"bundle_id": draft.bundle_id})
+    return reverse("procedures:detail", kwargs={"slug": draft.version.procedure.slug})
+
+
 def _progress(definition, data, page_id) -> dict:
     pages = visible_pages(definition, data)
     ids = [p["id"] for p in pages]
@@ -206,12 +235,18 @@ def _progress(definition, data, page_id) -> dict:
 
 def _next_url(draft, page_id: str, returning: bool) -> str:
     draft.refresh_from_db()
-    definition, data = draft.version.definition, draft.data
+    definition, data = runner_definition(draft), draft.data
     if returning:
         missing = first_incomplete_page(definition, data)
         return _page_url(draft, missing["id"], True) if missing else _check_url(draft)
     _previous, following = _neighbours(definition, data, page_id)
-    return _page_url(draft, following["id"]) if following else _check_url(draft)
+    if following:
+        return _page_url(draft, following["id"])
+    if draft.bundle_id:  # on to the bundle's next form, or its check page
+        from .bundle_views import bundle_next_url
+
+        return bundle_next_url(draft.bundle)
+    return _check_url(draft)
 
 
 def _postal_lookup(field_id: str, fields: list[dict], raw: dict, language: str) -> str:
@@ -231,7 +266,7 @@ def _postal_lookup(field_id: str, fields: list[dict], raw: dict, language: str) 
 
 
 def _repeat_page(request, draft, current, returning, language) -> HttpResponse:
-    definition = draft.version.definition
+    definition = runner_definition(draft)
     repeat = current["repeat"]
     low, high = repeat.get("min", 1), repeat.get("max", 10)
     saved = draft.data.get(current["id"], [])
@@ -258,7 +293,7 @@ def _repeat_page(request, draft, current, returning, language) -> HttpResponse:
                                     replace=(current["id"],))  # fmt: skip
                 if action == "save":
                     messages.success(
-                        request, _("下書きを保存しました。「申請したもの」から続きを入力できます。")
+                        request, _("下書きを保存しました。「マイページ」から続きを入力できます。")
                     )
                     return redirect("submissions:mine")
                 return redirect(_next_url(draft, current["id"], returning))
@@ -277,7 +312,7 @@ def _repeat_page(request, draft, current, returning, language) -> HttpResponse:
         "items": items, "item_label": _localised(repeat["item"], language), "can_add": len(items) < high,
         "can_remove": len(items) > low, "errors": errors, "repeat_error": errors.get("repeat"),
         "back_url": _check_url(draft) if returning else (
-            _page_url(draft, previous["id"]) if previous else reverse("procedures:detail", kwargs={"slug": draft.version.procedure.slug})),
+            _page_url(draft, previous["id"]) if previous else _start_back_url(draft)),
         "returning": returning, "progress": _progress(definition, draft.data, current["id"]),
         "procedure_name": _localised(definition["name"], language),
         "error_fields": [f for item in items for f in item.fields if f.error],
@@ -326,6 +361,8 @@ def check(request: HttpRequest, draft_id) -> HttpResponse:
         return HttpResponseRedirect(
             reverse("submissions:detail", kwargs={"submission_id": submission.pk}) + "?sent=1"
         )
+    if draft.bundle_id:  # a bundle is checked and sent as a whole
+        return redirect("submissions:bundle_check", bundle_id=draft.bundle_id)
     definition = draft.version.definition
     missing = first_incomplete_page(definition, draft.data)
     if missing is not None:
@@ -489,24 +526,14 @@ def receipt_pdf(request: HttpRequest, submission_id) -> HttpResponse:
 
 @citizen_required
 def mine(request: HttpRequest) -> HttpResponse:
+    """My page: what to do next, then everything of this citizen's, newest first."""
     language = current_language()
-    submissions = list(selectors.submissions_of(user=request.user).prefetch_related("cases"))
-    for submission in submissions:
-        case = next(iter(submission.cases.all()), None)
-        submission.status_label = (
-            case_workflow(case.workflow).status(case.status).display(language)
-            if case
-            else submission.get_status_display()
-        )
-        submission.needs_action = bool(case and case.status == "correction")
-    return render(request, "submissions/mine.html", {
-        "submissions": submissions,
-        "drafts": [(d, _localised(d.version.definition["name"], language), _resume_url(d))
-                   for d in selectors.drafts_of(user=request.user)],
-        "language": language,
-    })  # fmt: skip
+    context = selectors.my_page(user=request.user, language=language)
+    notices = []
+    try:
+        from madoguchi.notifications.selectors import notices_for
 
-
-def _resume_url(draft) -> str:
-    missing = first_incomplete_page(draft.version.definition, draft.data)
-    return _page_url(draft, missing["id"]) if missing else _check_url(draft)
+        notices = list(notices_for(user=request.user)[:20])
+    except ImportError:  # the notifications app is optional
+        pass
+    return render(request, "submissions/mine.html", {**context, "notices": notices, "language": language})
