@@ -8,6 +8,8 @@ from django.utils import timezone
 from madoguchi.accounts.models import User
 from madoguchi.accounts.services import staff_account_create
 from madoguchi.organisations.models import Department
+from madoguchi.profiles.models import Profile
+from madoguchi.profiles.services import profile_save, valid_value
 
 DEMO_PASSWORD = "demo-Counter-2026"
 
@@ -43,14 +45,18 @@ class Command(BaseCommand):
                     roles=roles,
                 )
             for entry in people["citizens"]:
-                if not User.objects.filter(email=entry["email"]).exists():
-                    User.objects.create_user(
+                citizen = User.objects.filter(email=entry["email"]).first()
+                if citizen is None:
+                    citizen = User.objects.create_user(
                         entry["email"],
                         DEMO_PASSWORD,
                         display_name=entry["name"],
                         kind=User.Kind.CITIZEN,
                         email_verified_at=timezone.now(),
                     )
+                if entry.get("profile") and not Profile.objects.filter(user=citizen).exists():
+                    values = {key: valid_value(key, value) for key, value in entry["profile"].items()}
+                    profile_save(user=citizen, values=values, household=entry.get("household", []), consent=True)
         if not quiet_logins:
             self._print_logins(people)
 
