@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from madoguchi.core.access import citizen_required
 from madoguchi.core.i18n import current_language
@@ -47,9 +47,12 @@ def bundle_next_url(bundle: Bundle) -> str:
 
 
 @citizen_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 @rate_limit("draft_start", setting="submission")
 def bundle_start(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":  # back here after logging in: the choice was a POST, so ask again
+        messages.info(request, _("ログインしました。まとめて申請する手続を、もう一度選んでください。"))
+        return redirect("lifeevents:list")
     slugs = [s for s in request.POST.getlist("procedure") if s][: services.BUNDLE_MAX + 1]
     found = {
         p.slug: p
