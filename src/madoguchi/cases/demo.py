@@ -82,9 +82,13 @@ def seed_demo_cases(*, count: int = 300, seed: int = 42) -> int:
                 draft=draft,
                 values={**sample_answers(definition, given=given), **_names(definition, rng), **given},
             )
+            channel = rng.choice(["online", "online", "online", "counter", "paper"])
+            if submission_services.needs_signature(definition, channel):  # signed with a test card
+                from madoguchi.identity.dev_helpers import sign_draft_with_test_card
+
+                sign_draft_with_test_card(draft)
             submission = submission_services.submission_create(
-                draft_id=draft.pk, idempotency_key=draft.submission_token, user=draft.user,
-                channel=rng.choice(["online", "online", "online", "counter", "paper"]),
+                draft_id=draft.pk, idempotency_key=draft.submission_token, user=draft.user, channel=channel,
             )  # fmt: skip
             days_ago = rng.randrange(0, 60)
             submitted = now - timedelta(days=days_ago, hours=rng.randrange(0, 8))

@@ -32,10 +32,17 @@ def _today() -> date:
 
 
 def _notify(case: Case, kind: str) -> None:
-    from .tasks import send_case_notice
+    """A notice to the citizen (My page, and an e-mail sent by the worker after the commit)."""
+    from madoguchi.notifications.services import case_notify
 
-    case_id = str(case.pk)
-    transaction.on_commit(lambda: send_case_notice.enqueue(case_id=case_id, kind=kind))
+    case_notify(case=case, kind=kind)
+
+
+def notice_kind(status) -> str:
+    """The kind of notice a move to ``status`` sends (its template): a decision, a correction request or a change."""
+    if status.decision:
+        return "decision"
+    return "correction" if status.pauses_clock else "status"
 
 
 def _check_caseworker(user: User, case: Case, roles=CASEWORKERS) -> None:
@@ -98,7 +105,7 @@ def _move(case: Case, to_status: str, *, actor: User | None, comment: str = "") 
     case.closed_at = timezone.now() if target.final else None
     case.save()
     if target.notify:
-        _notify(case, "status")
+        _notify(case, notice_kind(target))
 
 
 def case_transition(*, by: User, case: Case, to_status: str, comment: str = "") -> None:

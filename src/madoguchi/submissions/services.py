@@ -75,9 +75,14 @@ def _file_ids(definition: dict, data: dict) -> list[str]:
 
 
 def submission_create(
-    *, draft_id, idempotency_key, user=None, session_key: str = "", channel: str = Submission.Channel.ONLINE
-) -> Submission:
+    *, draft_id, idempotency_key, user=None, session_key: str = "", channel: str = Submission.Channel.ONLINE,
+    entered_by=None, learn_profile: bool = True,
+) -> Submission:  # fmt: skip
     """Turn a complete draft into a submission, exactly once.
+
+    ``user`` is the citizen it belongs to; ``entered_by`` the member of staff who typed it in (the
+    counter), who is then the audit trail's actor. ``learn_profile=False`` keeps the filing out of the
+    citizen's profile (the counter, when the visitor did not agree to it).
 
     Idempotent: the draft's token is the key, so a double click, a resent POST or a
     reload returns the submission already made. Atomic: the submission, its files'
@@ -88,7 +93,7 @@ def submission_create(
         return existing
     try:
         with audited_atomic(action=AuditEvent.Action.CREATE, object_type="submissions.submission",
-                            fields=["data"], purpose="申請の受付", actor=user) as audit:  # fmt: skip
+                            fields=["data"], purpose="申請の受付", actor=entered_by or user) as audit:  # fmt: skip
             draft = (
                 Draft.objects.select_for_update()
                 .select_related("version__procedure")
@@ -108,7 +113,7 @@ def submission_create(
                 raise SubmissionInvalid(errors)
             now = timezone.now()
             retain_until = now + timedelta(days=365 * version.definition["retention"]["years"])
-            submission = _insert(draft, data, idempotency_key, user, channel, now, retain_until)
+            submission = _insert(draft, data, idempotency_key, user, channel, now, retain_until, entered_by)
             if needs_signature(version.definition, channel):
                 from madoguchi.identity.services import submission_signature_record
 
@@ -123,12 +128,12 @@ def submission_create(
             cases_open(submission=submission)
             from madoguchi.profiles.services import learn_from_submission
 
-            learn_from_submission(submission=submission)
+            if learn_profile:
+                learn_from_submission(submission=submission)
             audit.success(object_id=submission.pk, department_code=submission.department.code)
-            from .tasks import send_submission_receipt
+            from madoguchi.notifications.services import receipt_notify
 
-            submission_id = str(submission.pk)
-            transaction.on_commit(lambda: send_submission_receipt.enqueue(submission_id=submission_id))
+            receipt_notify(submission=submission)  # a notice now, its e-mail by the worker after the commit
     except IntegrityError:
         # Another request with the same key won the race; it is the submission.
         existing = Submission.objects.filter(idempotency_key=idempotency_key).first()
@@ -140,7 +145,7 @@ def submission_create(
     return submission
 
 
-def _insert(draft, data, key, user, channel, now, retain_until) -> Submission:
+def _insert(draft, data, key, user, channel, now, retain_until, entered_by=None) -> Submission:
     procedure = draft.version.procedure
     from madoguchi.identity.services import filer_check
 
@@ -157,6 +162,7 @@ def _insert(draft, data, key, user, channel, now, retain_until) -> Submission:
         receipt_number=receipt, idempotency_key=key, version=draft.version, procedure=procedure,
         department=procedure.department, user=user if user is not None and user.is_authenticated else None,
         data=data, channel=channel, submitted_at=now, retain_until=retain_until, agent=agent, filed_as=filed_as,
+        entered_by=entered_by,
     )  # fmt: skip
 
 

@@ -529,11 +529,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     """My page: what to do next, then everything of this citizen's, newest first."""
     language = current_language()
     context = selectors.my_page(user=request.user, language=language)
-    notices = []
-    try:
-        from madoguchi.notifications.selectors import notices_for
+    from madoguchi.notifications.selectors import notices_for
 
-        notices = list(notices_for(user=request.user)[:20])
-    except ImportError:  # the notifications app is optional
-        pass
+    notices = list(notices_for(user=request.user, limit=10))
     return render(request, "submissions/mine.html", {**context, "notices": notices, "language": language})
