@@ -68,6 +68,12 @@ class Department(models.Model):
     phone = models.CharField(_("電話"), max_length=20, blank=True)
     location = models.CharField(_("窓口の場所"), max_length=200, blank=True)
     location_en = models.CharField(_("窓口の場所（英語）"), max_length=200, blank=True)
+    # Where visitors go (来庁予約, the counter): the floor ("1", "B1") and the counter number ("3"),
+    # shown as 「1階 3番窓口」.
+    floor = models.CharField(_("階"), max_length=10, blank=True)
+    counter = models.CharField(_("窓口の番号"), max_length=20, blank=True)
+    # 総合窓口: its staff may start counter applications of every department's procedures (docs/counter.md).
+    general_counter = models.BooleanField(_("総合窓口"), default=False)
     # 個人番号利用事務 this department is designated for (番号法 別表), as the city's data file says.
     my_number_affairs = models.JSONField(_("個人番号利用事務"), default=list, blank=True)
     sort_order = models.PositiveIntegerField(_("表示順"), default=0)

@@ -28,7 +28,17 @@ _MUNICIPALITY_FIELDS = (
     "opening_hours_en",
     "password_words",
 )
-_DEPARTMENT_FIELDS = ("name", "name_en", "name_kana", "division", "phone", "location", "location_en")
+_DEPARTMENT_FIELDS = (
+    "name",
+    "name_en",
+    "name_kana",
+    "division",
+    "phone",
+    "location",
+    "location_en",
+    "floor",
+    "counter",
+)
 
 
 class MunicipalityFileError(Exception):
@@ -96,7 +106,7 @@ def municipality_load_from_file(*, path: Path) -> LoadResult:
         department = department or Department(municipality=municipality, code=dept_code)
         before = {
             f: getattr(department, f)
-            for f in (*_DEPARTMENT_FIELDS, "sort_order", "is_active", "my_number_affairs")
+            for f in (*_DEPARTMENT_FIELDS, "sort_order", "is_active", "my_number_affairs", "general_counter")
         }
         for field in _DEPARTMENT_FIELDS:
             setattr(department, field, str(entry.get(field, "") or ""))
@@ -104,6 +114,10 @@ def municipality_load_from_file(*, path: Path) -> LoadResult:
         if not isinstance(affairs, list) or not all(isinstance(a, str) for a in affairs):
             raise MunicipalityFileError(f"{where}: my_number_affairs must be a list of texts")
         department.my_number_affairs = affairs
+        general_counter = entry.get("general_counter", False)
+        if not isinstance(general_counter, bool):
+            raise MunicipalityFileError(f"{where}: general_counter must be true or false")
+        department.general_counter = general_counter
         department.sort_order = index
         department.is_active = True
         try:

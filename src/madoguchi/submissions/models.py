@@ -133,6 +133,15 @@ class Submission(models.Model):
         Bundle, on_delete=models.SET_NULL, null=True, blank=True, related_name="submissions"
     )
     status = models.CharField(_("状況"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    # The member of staff who typed it in (counter and paper channels); None when the citizen filed online.
+    entered_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("入力した職員"),
+    )
     submitted_at = models.DateTimeField(_("受付日時"))
     retain_until = models.DateTimeField(_("保存期限"))
 
