@@ -399,3 +399,18 @@ def test_attachments_upload_through_the_runner_and_are_kept_with_the_submission(
     assert stored.department == submission.department
     # The citizen can fetch it back; staff of another department cannot.
     assert client.get(reverse("privacy:file_download", kwargs={"file_id": stored.pk})).status_code == 200
+
+
+def test_long_japanese_lines_in_a_pdf_wrap_inside_the_page():
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+
+    from madoguchi.submissions.pdf import japanese_font, wrap
+
+    font = japanese_font()
+    width = A4[0] - 40 * mm
+    text = "石巻市の災害にかかる罹災証明書の交付申請に関する説明" * 8
+    lines = wrap(text, font, 10.5, width)
+    assert len(lines) > 1 and "".join(lines) == text
+    assert all(pdfmetrics.stringWidth(line, font, 10.5) <= width for line in lines)

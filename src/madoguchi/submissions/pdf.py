@@ -46,6 +46,21 @@ def japanese_font() -> str:
     return "HeiseiKakuGo-W5"
 
 
+def wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """Lines that fit the width. Japanese has no spaces between words, so a line that is still too
+    wide after ReportLab's split at spaces is broken between characters."""
+    lines = []
+    for part in simpleSplit(text, font, size, width) or [""]:
+        while pdfmetrics.stringWidth(part, font, size) > width and len(part) > 1:
+            cut = len(part)
+            while cut > 1 and pdfmetrics.stringWidth(part[:cut], font, size) > width:
+                cut -= 1
+            lines.append(part[:cut])
+            part = part[cut:]
+        lines.append(part)
+    return lines
+
+
 class _Writer:
     def __init__(self, pdf: canvas.Canvas, font: str):
         self.pdf, self.font = pdf, font
@@ -54,7 +69,7 @@ class _Writer:
         self.y = self.height - 20 * mm
 
     def line(self, text: str, size: float = 10.5, indent: float = 0, gap: float = 1.5) -> None:
-        for part in simpleSplit(text, self.font, size, self.right - self.left - indent) or [""]:
+        for part in wrap(text, self.font, size, self.right - self.left - indent) or [""]:
             if self.y < 20 * mm:
                 self.pdf.showPage()
                 self.y = self.height - 20 * mm
