@@ -13,7 +13,7 @@ PORT ?= 8000
 # pytest-xdist workers; "auto" uses every core.
 TEST_WORKERS ?= auto
 
-.PHONY: run test setup lint format messages check-migrations bench bench-submit bench-cases clean
+.PHONY: run test setup lint format messages check-migrations bench bench-submit bench-cases bench-opendata clean
 
 ## Python environment: reinstalled only when the lock file changes.
 $(VENV)/.installed: requirements.lock
@@ -38,7 +38,10 @@ run: setup
 	@$(MANAGE) createcachetable
 	@$(MANAGE) load_demo
 	@$(MANAGE) load_procedures
+	@$(MANAGE) load_demo_opendata
+	@$(MANAGE) load_life_events
 	@$(MANAGE) seed_demo_cases
+	@$(MANAGE) load_demo_counter
 	@$(MANAGE) schedule_periodic
 	@bash scripts/run-dev.sh $(HOST) $(PORT)
 
@@ -59,7 +62,7 @@ messages: setup
 	@cd src && ../$(PY) manage.py makemessages -l en --no-obsolete --no-location
 	@$(PY) scripts/compile_messages.py
 
-bench: bench-submit bench-cases
+bench: bench-submit bench-cases bench-opendata
 
 ## The submit path against a bare insert, on SQLite and PostgreSQL (docs/performance.md).
 bench-submit: setup
@@ -69,6 +72,10 @@ bench-submit: setup
 ## The case queue with 10k, 100k and 1M cases on PostgreSQL (docs/performance.md).
 bench-cases: setup
 	@bash bench/cases/run.sh
+
+## CKAN package_search over 2,000 datasets on SQLite (docs/performance.md).
+bench-opendata: setup
+	@$(PY) bench/bench_opendata.py
 
 clean:
 	rm -rf $(VENV) node_modules var

@@ -113,6 +113,61 @@ def _case_submission(people):
     return {"submission_id": file_case(people["citizen_erin"]).submission_id}
 
 
+def _notice(people):
+    from madoguchi.notifications.services import notify
+
+    notice = notify(user=people["citizen_erin"], kind="message", link="/",
+                    context={"procedure_name": "テスト", "receipt_number": "1", "department_name": "介護保険課"})  # fmt: skip
+    return {"notice_id": notice.pk}
+
+
+def _counter_session(people):
+    from tests.support.counter import counter_session
+
+    return {"session_id": counter_session(people["kaigo_alice"]).pk}
+
+
+def _counter_draft(people):
+    from tests.support.counter import counter_draft, counter_session
+
+    return {"draft_id": counter_draft(people["kaigo_alice"], counter_session(people["kaigo_alice"])).pk}
+
+
+def _counter_draft_page(people):
+    return {**_counter_draft(people), "page_id": "filer"}
+
+
+def _counter_filing(people):
+    from tests.support.counter import file_at_counter
+
+    return {"submission_id": file_at_counter(people["kaigo_alice"]).submission_id}
+
+
+def _booking(people):
+    from tests.support.counter import book
+
+    return {"booking_id": book(people["citizen_erin"]).pk}
+
+
+def _booking_hours(people):
+    from tests.support.counter import open_hours
+
+    return {"code": "kaigo-hoken", "schedule_id": open_hours("kaigo-hoken").pk}
+
+
+def _opendata_dataset(people):
+    from tests.support.opendata import kaigo_dataset
+
+    return {"name": kaigo_dataset(people["kaigo_alice"]).name}
+
+
+def _opendata_version(people):
+    from tests.support.opendata import kaigo_dataset, ready
+
+    dataset = kaigo_dataset(people["kaigo_alice"])
+    return {"name": dataset.name, "version_id": ready(people["kaigo_alice"], dataset).pk}
+
+
 ENDPOINTS = [
     Endpoint("organisations:department_detail", _department, "kaigo_alice"),
     Endpoint("accounts:member_add", _department, "kaigo_admin"),
@@ -135,6 +190,35 @@ ENDPOINTS = [
     Endpoint("identity:agents", _department, "kaigo_admin"),
     Endpoint("cases:action", _case, "kaigo_alice"),
     Endpoint("cases_export:api_tokens", _department, "kaigo_admin"),
+    Endpoint("opendata_api:api_tokens", _department, "kaigo_admin"),
+    Endpoint("counter:session", _counter_session, "kaigo_alice"),
+    Endpoint("counter:visitor", _counter_session, "kaigo_alice"),
+    Endpoint("counter:identity", _counter_session, "kaigo_alice"),
+    Endpoint("counter:consent", _counter_session, "kaigo_alice"),
+    Endpoint("counter:apply", _counter_session, "kaigo_alice"),
+    Endpoint("counter:end", _counter_session, "kaigo_alice"),
+    Endpoint("counter:page", _counter_draft_page, "kaigo_alice"),
+    Endpoint("counter:check", _counter_draft, "kaigo_alice"),
+    Endpoint("counter:confirm", _counter_draft, "kaigo_alice"),
+    Endpoint("counter:sheet", _counter_draft, "kaigo_alice"),
+    Endpoint("counter:discard", _counter_draft, "kaigo_alice"),
+    Endpoint("counter:filed", _counter_filing, "kaigo_alice"),
+    Endpoint("counter:receipt_pdf", _counter_filing, "kaigo_alice"),
+    Endpoint("counter:booking_detail", _booking, "citizen_erin"),
+    Endpoint("counter:booking_cancel", _booking, "citizen_erin"),
+    Endpoint("counter:booking_move", _booking, "citizen_erin"),
+    Endpoint("counter:booking_check_in", _booking, "kaigo_alice"),
+    Endpoint("counter:schedules", _department, "kaigo_admin"),
+    Endpoint("counter:schedule_delete", _booking_hours, "kaigo_admin"),
+    Endpoint("notifications:notice_detail", _notice, "citizen_erin"),
+    Endpoint("opendata:staff_detail", _opendata_dataset, "kaigo_alice"),
+    Endpoint("opendata:staff_edit", _opendata_dataset, "kaigo_alice"),
+    Endpoint("opendata:staff_upload", _opendata_dataset, "kaigo_alice"),
+    Endpoint("opendata:staff_link", _opendata_dataset, "kaigo_alice"),
+    Endpoint("opendata:staff_action", _opendata_dataset, "kaigo_alice"),
+    Endpoint("opendata:staff_version", _opendata_version, "kaigo_alice"),
+    Endpoint("opendata:staff_version_original", _opendata_version, "kaigo_alice"),
+    Endpoint("opendata:staff_version_file", _opendata_version, "kaigo_alice"),
 ]
 
 # URLs with parameters that name no object of anyone's.
@@ -146,8 +230,20 @@ NOT_OBJECTS = {
     "procedures:start": "starts a new draft of a public procedure for whoever asks",
     "procedures:power_of_attorney": "a blank 委任状 of a public procedure: no personal data",
     "lifeevents:guide": "a public life-event guide: the answers are POSTed and never stored",
+    "counter:booking_choose": "the free slots of a public procedure's counter (no one's data); booking needs a log-in",
+    "notifications:template_edit": "a city-wide message template (kind, language) for システム管理者 only: "
+    "every other role's 404 is tested in tests/test_notifications.py",
     "cases_api:case_detail": "token-authenticated: scoping tested in tests/test_case_api.py",
     "cases_api:case_status": "token-authenticated: scoping tested in tests/test_case_api.py",
+    "opendata_api:action": "the public CKAN Action API: a name of an action, not an object; what a write token may touch is "
+    "tested in tests/test_ckan_api.py",
+    "opendata_api:action_unversioned": "the same CKAN Action API at ckanapi's path",
+    "opendata_api:api_root": "the CKAN API version number",
+    "opendata_api:catalog": "the public DCAT catalogue in a format (published datasets only)",
+    "opendata_api:dataset_document": "the public DCAT document of a published dataset (others answer 404)",
+    "opendata:dataset": "a public dataset page (published datasets only; others answer 404)",
+    "opendata:download": "a public file of a published dataset, counted (others answer 404)",
+    "opendata:schema": "the public Table Schema of a published CSV (others answer 404)",
 }
 
 # Who must see nothing of 介護保険課's or erin's.

@@ -44,6 +44,12 @@ SAMPLE_KWARGS = {
     "slug": "risai_shomei", "draft_id": "00000000-0000-4000-8000-000000000001", "page_id": "applicant",
     "submission_id": "00000000-0000-4000-8000-000000000002", "number": 1,
     "case_id": "00000000-0000-4000-8000-000000000003", "bundle_id": "00000000-0000-4000-8000-000000000004",
+    "version_id": "00000000-0000-4000-8000-000000000005", "resource_id": "00000000-0000-4000-8000-000000000006",
+    "name": "aed-locations",
+    "ver": 3, "logic_function": "package_list", "fmt": "jsonld",
+    "notice_id": "00000000-0000-4000-8000-000000000005", "kind": "receipt", "language": "ja",
+    "session_id": "00000000-0000-4000-8000-000000000006", "booking_id": "00000000-0000-4000-8000-000000000007",
+    "schedule_id": 1,
 }  # fmt: skip
 
 

@@ -87,6 +87,9 @@ INSTALLED_APPS = [
     "madoguchi.documents",
     "madoguchi.profiles",
     "madoguchi.lifeevents",
+    "madoguchi.notifications",
+    "madoguchi.opendata",
+    "madoguchi.counter",
 ]
 
 MIDDLEWARE = [
@@ -249,6 +252,7 @@ MADOGUCHI_RATE_LIMITS = {
     "email": env("MADOGUCHI_RATE_LIMIT_EMAIL", "10/h"),
     "submission": env("MADOGUCHI_RATE_LIMIT_SUBMISSION", "30/10m"),
     "lookup": env("MADOGUCHI_RATE_LIMIT_LOOKUP", "120/m"),
+    "opendata_api": env("MADOGUCHI_RATE_LIMIT_OPENDATA_API", "600/m"),  # CKAN API, per address
 }
 
 # Encryption keys for sensitive fields (docs/security.md). In development a key
