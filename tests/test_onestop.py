@@ -237,3 +237,11 @@ def test_my_page_shows_what_to_do_next_and_nothing_of_anyone_else(
     assert reverse("submissions:correct", kwargs={"submission_id": case.submission_id}) in body
     assert case.receipt_number in body and frank_case.receipt_number not in body
     assert "電話番号がつながりません" in body  # the timeline
+
+
+def test_back_from_logging_in_the_choice_is_asked_again_not_a_405(client, as_user, citizen_erin):
+    anonymous = client.post(reverse("submissions:bundle_start"), {"procedure": BUNDLE})
+    assert anonymous.status_code == 302 and "/account/login/" in anonymous["Location"]
+    response = as_user(citizen_erin).get(reverse("submissions:bundle_start"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("lifeevents:list")
+    assert "もう一度選んでください" in response.content.decode()

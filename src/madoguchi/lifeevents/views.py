@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
@@ -40,14 +40,6 @@ def guide_list(request: HttpRequest) -> HttpResponse:
     return render(request, "lifeevents/list.html", {"guides": guides})
 
 
-def _bundle_url() -> str:
-    """Where the online steps are filed together (the submissions app); empty until it exists."""
-    try:
-        return reverse("submissions:bundle_start")
-    except NoReverseMatch:
-        return ""
-
-
 @public
 @require_http_methods(["GET", "HEAD", "POST"])
 def guide_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -70,7 +62,7 @@ def guide_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "fields": fields, "error_fields": [f for f in fields if f.error], "plan": plan,
         "online_steps": online, "online_count": sum(1 for s in plan or [] if s.online),
         "elsewhere_count": sum(1 for s in plan or [] if not s.online),
-        "bundle_url": _bundle_url() if len(online) >= 2 else "",
+        "bundle_url": reverse("submissions:bundle_start") if len(online) >= 2 else "",
     }, status=400 if errors else 200)  # fmt: skip
     if request.method == "POST":
         patch_cache_control(response, no_store=True, private=True)  # the answers shape the page
