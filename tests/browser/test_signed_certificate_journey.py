@@ -62,7 +62,7 @@ def test_file_decide_download_and_verify_by_qr(live_server, citizen_erin, new_pa
     boss.get_by_role("button", name="決裁する").click()
 
     citizen.goto(f"{live_server.url}/applications/")
-    citizen.get_by_role("link", name="罹災証明書の発行申請").click()
+    citizen.get_by_role("table").get_by_role("link", name="罹災証明書の発行申請").click()
     with citizen.expect_download() as download:
         citizen.get_by_role("link", name="決定通知書（PDF）をダウンロード").click()
     pdf = Path(download.value.path()).read_bytes()
