@@ -325,7 +325,7 @@ def test_the_ict_office_edits_a_template_and_the_next_notice_uses_it(
     assert not MessageTemplate.objects.filter(language="en").exists()
     client.post(_edit_url(), {"action": "reset"})
     assert not MessageTemplate.objects.exists()
-    assert rendering.template_source("receipt", "ja")[0].startswith("【窓口】受け付けました")
+    assert rendering.template_source("receipt", "ja")[0].startswith("【{{ city_name }}】受け付けました")
 
 
 def test_a_broken_template_is_refused_field_by_field(as_user, sysadmin):

@@ -163,7 +163,7 @@ def test_the_genkyo_season_reminds_those_who_filed_in_an_earlier_year_once_a_yea
     assert reminders_run(today=date(year, 6, 15))["genkyo_season"] == 0  # once a year
     (notice,) = reminders(citizen_erin, "genkyo_season")
     assert (
-        notice.subject == f"【窓口】{year}年の児童手当の現況届をお出しください"
+        notice.subject == f"【石巻市】{year}年の児童手当の現況届をお出しください"
         and "6月30日まで" in notice.body
     )
     assert notice.link == "/procedures/jidoteate_genkyo_todoke/"
