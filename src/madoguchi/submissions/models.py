@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from madoguchi.privacy.fields import EncryptedJSONField
 from madoguchi.privacy.registry import Retention, no_personal_data, personal_data_file
@@ -96,7 +97,7 @@ class Draft(models.Model):
 class Submission(models.Model):
     class Channel(models.TextChoices):
         ONLINE = "online", _("オンライン")
-        COUNTER = "counter", _("窓口")
+        COUNTER = "counter", pgettext_lazy("channel", "窓口")
         PAPER = "paper", _("紙")
 
     class Status(models.TextChoices):
