@@ -30,7 +30,8 @@ from madoguchi.forms.engine import (
     visible_pages,
 )
 from madoguchi.forms.fieldtypes import FieldInvalid, localised
-from madoguchi.forms.rendering import RenderItem, raw_from_values, render_fields
+from madoguchi.forms.rendering import raw_from_values, render_fields
+from madoguchi.forms.repeat import repeat_page
 from madoguchi.submissions import services as submission_services
 
 from . import selectors, services
@@ -323,64 +324,25 @@ def page(request: HttpRequest, draft_id, page_id: str) -> HttpResponse:
     return render(request, "counter/page.html", context, status=400 if errors else 200)
 
 
-def _int(value, default: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
-
-
 def _repeat_page(request, link, draft, current, returning, language) -> HttpResponse:
     """A repeating page (children, household members): add and remove items with buttons."""
     repeat = current["repeat"]
     low, high = repeat.get("min", 1), repeat.get("max", 10)
-    saved = draft.data.get(current["id"], [])
-    errors: dict = {}
-    repeat_error = None
-    if request.method == "POST":
-        action = request.POST.get("action", "continue")
-        count = max(0, min(high, _int(request.POST.get("item_count"), len(saved) or max(low, 1))))
-        results = [read_fields(current["fields"], request.POST, draft.data, index=i) for i in range(count)]
-        raws = [r.raw for r in results]
-        if action == "add" and count < high:
-            raws.append({})
-        elif action.startswith("remove:"):
-            drop = _int(action.removeprefix("remove:"), -1)
-            if 0 <= drop < len(raws) and len(raws) > low:
-                raws.pop(drop)  # the others keep their old index in their keys; re-keyed below
-        else:
-            for result in results:
-                errors.update(result.errors)
-            if count < low:
-                repeat_error = FieldInvalid(_("%(item)sを%(n)d件以上入力してください。") % {
-                    "item": localised(repeat["item"], language), "n": low})  # fmt: skip
-            if not errors and repeat_error is None:
-                submission_services.draft_save(draft=draft, values={current["id"]: [r.values for r in results]},
-                                               replace=(current["id"],))  # fmt: skip
-                return redirect(_next_url(draft, current["id"], returning))
-        items = [RenderItem(i, render_fields(current["fields"], _reindex(raw, i), errors, language, i))
-                 for i, raw in enumerate(raws)]  # fmt: skip
-    else:
-        count = len(saved) or max(low, 1)
-        items = [RenderItem(i, render_fields(current["fields"], raw_from_values(
-            current["fields"], saved[i] if i < len(saved) else {}, i), {}, language, i)) for i in range(count)]  # fmt: skip
+    result = repeat_page(current, draft.data, language, request.POST if request.method == "POST" else None)
+    if result.values is not None:
+        submission_services.draft_save(
+            draft=draft, values={current["id"]: result.values}, replace=(current["id"],)
+        )
+        return redirect(_next_url(draft, current["id"], returning))
+    items = result.items
     context = _page_context(link, draft, current, returning, language)
     context.update({
         "items": items, "item_label": localised(repeat["item"], language), "can_add": len(items) < high,
-        "can_remove": len(items) > low, "errors": errors, "repeat_error": repeat_error,
+        "can_remove": len(items) > low, "errors": result.errors, "repeat_error": result.repeat_error,
         "error_fields": [f for item in items for f in item.fields if f.error],
     })  # fmt: skip
-    bad = bool(errors or repeat_error)
+    bad = bool(result.errors or result.repeat_error)
     return render(request, "counter/repeat_page.html", context, status=400 if bad else 200)
-
-
-def _reindex(raw: dict, new: int) -> dict:
-    """An item's inputs keyed for position ``new`` (their keys end in the index they were posted with)."""
-    out = {}
-    for key, value in raw.items():
-        head, _sep, tail = key.rpartition("-")
-        out[f"{head}-{new}" if tail.isdigit() else key] = value
-    return out
 
 
 # --- checking with the visitor, and filing ---------------------------------------------------------------

@@ -28,7 +28,8 @@ from madoguchi.forms.engine import (
 )
 from madoguchi.forms.fieldtypes import FieldInvalid
 from madoguchi.forms.lookups import postal_address
-from madoguchi.forms.rendering import RenderItem, raw_from_values, render_fields
+from madoguchi.forms.rendering import raw_from_values, render_fields
+from madoguchi.forms.repeat import repeat_page
 from madoguchi.identity.verification import SignatureRefused
 from madoguchi.privacy.services import file_store
 from madoguchi.privacy.uploads import UploadRejected
@@ -269,48 +270,21 @@ def _repeat_page(request, draft, current, returning, language) -> HttpResponse:
     definition = runner_definition(draft)
     repeat = current["repeat"]
     low, high = repeat.get("min", 1), repeat.get("max", 10)
-    saved = draft.data.get(current["id"], [])
-    errors: dict = {}
-    if request.method == "POST":
-        action = request.POST.get("action", "continue")
-        count = max(0, min(high, _int(request.POST.get("item_count"), len(saved) or max(low, 1))))
-        results = [read_fields(current["fields"], request.POST, draft.data, index=i) for i in range(count)]
-        raws = [r.raw for r in results]
-        if action == "add" and count < high:
-            raws.append({})
-        elif action.startswith("remove:"):
-            drop = _int(action.removeprefix("remove:"), -1)
-            if 0 <= drop < len(raws) and len(raws) > low:
-                raws.pop(drop)  # the others keep their old index in their keys; re-keyed below
-        else:
-            for result in results:
-                errors.update(result.errors)
-            if count < low:
-                errors["repeat"] = FieldInvalid(_("%(item)sを%(n)d件以上入力してください。") % {
-                    "item": _localised(repeat["item"], language), "n": low})  # fmt: skip
-            if not errors:
-                services.draft_save(draft=draft, values={current["id"]: [r.values for r in results]},
-                                    replace=(current["id"],))  # fmt: skip
-                if action == "save":
-                    messages.success(
-                        request, _("下書きを保存しました。「マイページ」から続きを入力できます。")
-                    )
-                    return redirect("submissions:mine")
-                return redirect(_next_url(draft, current["id"], returning))
-        items = [RenderItem(i, render_fields(current["fields"], _reindex(raw, _index_of(raw), i), errors, language, i))
-                 for i, raw in enumerate(raws)]  # fmt: skip
-    else:
-        count = len(saved) or max(low, 1)
-        items = [
-            RenderItem(i, render_fields(current["fields"], raw_from_values(current["fields"], saved[i] if i < len(saved) else {}, i), {}, language, i))
-            for i in range(count)
-        ]  # fmt: skip
+    result = repeat_page(current, draft.data, language, request.POST if request.method == "POST" else None)
+    if result.values is not None:
+        services.draft_save(draft=draft, values={current["id"]: result.values}, replace=(current["id"],))
+        if result.action == "save":
+            messages.success(request, _("下書きを保存しました。「マイページ」から続きを入力できます。"))
+            return redirect("submissions:mine")
+        return redirect(_next_url(draft, current["id"], returning))
+    items = result.items
+    errors = {**result.errors, **({"repeat": result.repeat_error} if result.repeat_error else {})}
     previous, _following = _neighbours(definition, draft.data, current["id"])
     context = {
         "draft": draft, "definition": definition, "page": current,
         "title": _localised(current["title"], language), "intro": _localised(current.get("intro"), language),
         "items": items, "item_label": _localised(repeat["item"], language), "can_add": len(items) < high,
-        "can_remove": len(items) > low, "errors": errors, "repeat_error": errors.get("repeat"),
+        "can_remove": len(items) > low, "errors": errors, "repeat_error": result.repeat_error,
         "back_url": _check_url(draft) if returning else (
             _page_url(draft, previous["id"]) if previous else _start_back_url(draft)),
         "returning": returning, "progress": _progress(definition, draft.data, current["id"]),
@@ -318,31 +292,6 @@ def _repeat_page(request, draft, current, returning, language) -> HttpResponse:
         "error_fields": [f for item in items for f in item.fields if f.error],
     }  # fmt: skip
     return render(request, "submissions/repeat_page.html", context)
-
-
-def _int(value, default: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
-
-
-def _index_of(raw: dict) -> int | None:
-    for key in raw:
-        tail = key.rsplit("-", 1)[-1]
-        if tail.isdigit():
-            return int(tail)
-    return None
-
-
-def _reindex(raw: dict, old: int | None, new: int) -> dict:
-    """Keys of one item's inputs, moved from index ``old`` to ``new`` (after a removal)."""
-    if old is None or old == new:
-        return raw
-    return {
-        key[: -len(f"-{old}")] + f"-{new}" if key.endswith(f"-{old}") else key: value
-        for key, value in raw.items()
-    }
 
 
 # --- check your answers and submit -------------------------------------------------------------
