@@ -103,15 +103,22 @@ def api_token_authenticate(header_value: str | None) -> ApiToken | None:
     value = value.strip()
     if scheme.lower() != "bearer" or not _TOKEN_SHAPE.match(value):
         return None
+    return live_token(ApiToken, value)
+
+
+def live_token(model, value: str):
+    """The live token of ``model`` (a department's token: token_hash, revoked_at, last_used_at) with
+    this plaintext, or None. Found by its hash; revoked tokens and tokens of inactive departments
+    fail; ``last_used_at`` is kept to the minute."""
     digest = token_hash(value)
-    token = ApiToken.objects.select_related("department").filter(token_hash=digest).first()
+    token = model.objects.select_related("department").filter(token_hash=digest).first()
     if token is None or not hmac.compare_digest(token.token_hash, digest):
         return None
     if token.revoked_at is not None or not token.department.is_active:
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= _LAST_USED_GRANULARITY:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        model.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token
 

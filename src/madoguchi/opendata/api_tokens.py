@@ -10,10 +10,8 @@ A token belongs to one department and may create and patch that department's dat
 
 from __future__ import annotations
 
-import hmac
 import re
 import secrets
-from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -22,14 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from madoguchi.accounts.models import User
-from madoguchi.cases.tokens import PREFIX_LENGTH, can_manage_tokens, token_hash
+from madoguchi.cases.tokens import PREFIX_LENGTH, can_manage_tokens, live_token, token_hash
 from madoguchi.privacy.audit import audit_record
 from madoguchi.privacy.models import AuditEvent
 
 from .models import OpenDataApiToken
 
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,128}$")
-_LAST_USED_GRANULARITY = timedelta(minutes=1)
 OBJECT_TYPE = "opendata.opendataapitoken"
 
 
@@ -104,17 +101,7 @@ def opendata_token_authenticate(value: str | None) -> OpenDataApiToken | None:
     of inactive departments fail); ``last_used_at`` is kept to the minute."""
     if not value or not _TOKEN_SHAPE.match(value):
         return None
-    digest = token_hash(value)
-    token = OpenDataApiToken.objects.select_related("department").filter(token_hash=digest).first()
-    if token is None or not hmac.compare_digest(token.token_hash, digest):
-        return None
-    if token.revoked_at is not None or not token.department.is_active:
-        return None
-    now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at >= _LAST_USED_GRANULARITY:
-        OpenDataApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
-    return token
+    return live_token(OpenDataApiToken, value)
 
 
 def token_label(token: OpenDataApiToken) -> str:
