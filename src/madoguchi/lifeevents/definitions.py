@@ -11,9 +11,6 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-import yaml
-from jsonschema import Draft202012Validator
-
 from madoguchi.forms.engine import condition_holds
 from madoguchi.procedures.definitions import (
     CHOICE,
@@ -22,10 +19,9 @@ from madoguchi.procedures.definitions import (
     L10N,
     DefinitionError,
     _condition_errors,
-    _error_path,
     _field_errors,
-    _line_map,
     _where,
+    checked_yaml,
 )
 from madoguchi.procedures.selectors import LIFE_EVENTS
 
@@ -177,23 +173,8 @@ def parse_guide(text: str, *, source: str, procedures: dict[str, dict] | None = 
     ``procedures`` maps procedure ids to their definitions (as the procedure loader parses
     the files); None skips the check that referenced procedures exist.
     """
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        raise GuideError([f"{source}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from exc
-    if not isinstance(data, dict) or node is None:
-        raise GuideError([f"{source}:1: a guide is a mapping (id, name, questions, steps, ...)"])
-    lines = _line_map(node)
-    validator = Draft202012Validator(GUIDE_SCHEMA)
-    problems = [
-        f"{_where(source, lines, _error_path(error))}: {error.message}"
-        for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
-    ]
-    if problems:
-        raise GuideError(problems)
+    data, lines = checked_yaml(text, source=source, schema=GUIDE_SCHEMA, error=GuideError,
+                               what="a guide is a mapping (id, name, questions, steps, ...)")  # fmt: skip
     semantic = _semantic_errors(data, procedures)
     if semantic:
         raise GuideError([f"{_where(source, lines, path)}: {message}" for path, message in semantic])

@@ -486,27 +486,38 @@ def normalise(data: dict) -> dict:
     return data
 
 
-def parse_definition(
-    text: str, *, source: str, known_departments: set[str] | None = None
-) -> ParsedDefinition:
-    """Parse and check a definition; raise DefinitionError listing every problem with its place."""
+def checked_yaml(
+    text: str, *, source: str, schema: dict, error: type[Exception], what: str
+) -> tuple[dict, dict]:
+    """YAML checked against a JSON Schema, with its line map; ``error`` (raised with a list of
+    ``file:line: path: message``) for a YAML mistake, a non-mapping (``what`` says what it should
+    be) or any schema error. Shared by every data file the city edits by hand."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
-        raise DefinitionError([f"{source}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from exc
+        raise error([f"{source}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from exc
     if not isinstance(data, dict) or node is None:
-        raise DefinitionError([f"{source}:1: a definition is a mapping (id, name, form, ...)"])
+        raise error([f"{source}:1: {what}"])
     lines = _line_map(node)
-    validator = Draft202012Validator(DEFINITION_SCHEMA)
+    validator = Draft202012Validator(schema)
     problems = [
-        f"{_where(source, lines, _error_path(error))}: {error.message}"
-        for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+        f"{_where(source, lines, _error_path(e))}: {e.message}"
+        for e in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     ]
     if problems:
-        raise DefinitionError(problems)
+        raise error(problems)
+    return data, lines
+
+
+def parse_definition(
+    text: str, *, source: str, known_departments: set[str] | None = None
+) -> ParsedDefinition:
+    """Parse and check a definition; raise DefinitionError listing every problem with its place."""
+    data, lines = checked_yaml(text, source=source, schema=DEFINITION_SCHEMA, error=DefinitionError,
+                               what="a definition is a mapping (id, name, form, ...)")  # fmt: skip
     semantic = _semantic_errors(data, known_departments)
     if semantic:
         raise DefinitionError([f"{_where(source, lines, path)}: {message}" for path, message in semantic])
