@@ -19,7 +19,7 @@ def test_compiled_catalogue_is_up_to_date():
     mo = polib.mofile(str(LOCALE / "en" / "LC_MESSAGES" / "django.mo"))
 
     def translations(entries):
-        return {e.msgid: e.msgstr or tuple(sorted(e.msgstr_plural.items())) for e in entries
+        return {(e.msgctxt, e.msgid): e.msgstr or tuple(sorted(e.msgstr_plural.items())) for e in entries
                 if e.msgstr or any(e.msgstr_plural.values())}  # fmt: skip
 
     compiled, source = translations(mo), translations(po)

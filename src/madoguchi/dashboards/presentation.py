@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from . import charts
 from .selectors import DIMENSIONS, Dashboard, Row
@@ -77,7 +79,7 @@ def sections(board: Dashboard, *, csv_url: str, scope: str | None = None) -> lis
         within = None if share is None else m.counts.within_standard
         chart_rows.append((m.label, share, charts.percent(share)))
         rows.append([(m.key, "", False), (_count(m.completed_shown), "", public), (_count(within), "", public),
-                     (_pct(share), "%", public), (_num(m.mean_days), _("日"), public)])  # fmt: skip
+                     (_pct(share), "%", public), (_num(m.mean_days), pgettext("unit", "日"), public)])  # fmt: skip
     chart = charts.bars(
         uid=f"{uid}-processing", title=_("標準処理期間内に処理した割合（月別）"),
         desc=_("各月に処理を終えた申請のうち、標準処理期間（土日祝日を除く日数）内に終えた割合。"), rows=chart_rows,
@@ -141,7 +143,7 @@ def sections(board: Dashboard, *, csv_url: str, scope: str | None = None) -> lis
 def _procedure_row(p: Row, public: bool) -> list[tuple[str, str, bool]]:
     return [
         (p.label, "", False), (_count(p.channel_shown["total"]), "", public), (_pct(p.online_share), "%", public),
-        (_pct(p.within_share), "%", public), (_num(p.mean_days), _("日"), public),
+        (_pct(p.within_share), "%", public), (_num(p.mean_days), pgettext("unit", "日"), public),
         (_pct(p.correction_rate), "%", public),
         *[(_num(p.satisfaction.get(d), 2), "", public) for d in DIMENSIONS],
         (_count(p.satisfaction_n_shown), "", public),
@@ -151,19 +153,19 @@ def _procedure_row(p: Row, public: bool) -> list[tuple[str, str, bool]]:
 def cards(board: Dashboard) -> list[tuple[str, str, str]]:
     """The headline KPIs: (label, value, what it counts)."""
     t = board.total
-    period = _("{first}〜{last}").format(first=f"{board.first.year}年{board.first.month}月",
-                                         last=f"{board.last.year}年{board.last.month}月")  # fmt: skip
+    period = _("{first}〜{last}").format(first=date_format(board.first, "YEAR_MONTH_FORMAT"),
+                                         last=date_format(board.last, "YEAR_MONTH_FORMAT"))  # fmt: skip
     satisfaction = [v for v in board.satisfaction.values() if v is not None]
     result = [
         (_("オンライン申請の割合"), _display(_pct(t.online_share), unit="%"), period),
         (_("標準処理期間内に処理した割合"), _display(_pct(t.within_share), unit="%"), period),
-        (_("平均処理日数"), _display(_num(t.mean_days), unit=_("日")), _("土日祝日を除く")),
+        (_("平均処理日数"), _display(_num(t.mean_days), unit=pgettext("unit", "日")), _("土日祝日を除く")),
         (_("補正依頼をした申請の割合"), _display(_pct(t.correction_rate), unit="%"), period),
         (_("満足度（3項目の平均、5点満点）"),
          _display(_num(sum(satisfaction) / len(satisfaction), 2) if satisfaction else ""),
          _("回答数 {n}").format(n=_display(_count(board.satisfaction_n)))),
-        (_("処理中の申請"), _display(_count(board.open_cases), unit=_("件")),
-         _("うち期限超過 {n}").format(n=_display(_count(board.overdue_cases), unit=_("件")))),
+        (_("処理中の申請"), _display(_count(board.open_cases), unit=pgettext("unit", "件")),
+         _("うち期限超過 {n}").format(n=_display(_count(board.overdue_cases), unit=pgettext("unit", "件")))),
         (_("オンラインでできる優先手続"), f"{board.priority_online} / {board.priority_total}", _("手続")),
     ]  # fmt: skip
     if board.datasets_published is not None:

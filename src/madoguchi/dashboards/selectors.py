@@ -9,6 +9,7 @@ from datetime import date
 from django.apps import apps
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from madoguchi.opendata.stats import SMALLEST_SHOWN, suppress
 
@@ -174,7 +175,12 @@ def dashboard(*, department_ids: set[int] | None = None, public: bool = False, t
         counts = Counts()
         counts.add(by_month.get(month, {}))
         months.append(
-            Row(key=f"{month:%Y-%m}", label=f"{month.year}年{month.month}月", counts=counts, public=public)
+            Row(
+                key=f"{month:%Y-%m}",
+                label=date_format(month, "YEAR_MONTH_FORMAT"),
+                counts=counts,
+                public=public,
+            )
         )
         month = add_months(month, 1)
     _with_channels(months, public=public)
