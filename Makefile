@@ -13,7 +13,7 @@ PORT ?= 8000
 # pytest-xdist workers; "auto" uses every core.
 TEST_WORKERS ?= auto
 
-.PHONY: run test setup lint format messages check-migrations bench bench-submit bench-cases bench-opendata clean
+.PHONY: run test setup lint format messages check-migrations bench bench-submit bench-cases bench-opendata bench-ocr bench-dashboard clean
 
 ## Python environment: reinstalled only when the lock file changes.
 $(VENV)/.installed: requirements.lock
@@ -42,12 +42,15 @@ run: setup
 	@$(MANAGE) load_life_events
 	@$(MANAGE) seed_demo_cases
 	@$(MANAGE) load_demo_counter
+	@$(MANAGE) load_dx_policy --demo
+	@$(MANAGE) refresh_kpis
 	@$(MANAGE) schedule_periodic
 	@bash scripts/run-dev.sh $(HOST) $(PORT)
 
 test: setup
 	@bash scripts/ensure-browser.sh
 	@bash scripts/ensure-fonts.sh 1
+	@bash scripts/ensure-ocr.sh
 	@$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: setup
@@ -62,7 +65,7 @@ messages: setup
 	@cd src && ../$(PY) manage.py makemessages -l en --no-obsolete --no-location
 	@$(PY) scripts/compile_messages.py
 
-bench: bench-submit bench-cases bench-opendata
+bench: bench-submit bench-cases bench-opendata bench-ocr bench-dashboard
 
 ## The submit path against a bare insert, on SQLite and PostgreSQL (docs/performance.md).
 bench-submit: setup
@@ -76,6 +79,16 @@ bench-cases: setup
 ## CKAN package_search over 2,000 datasets on SQLite (docs/performance.md).
 bench-opendata: setup
 	@$(PY) bench/bench_opendata.py
+
+## The public dashboard over a year of 200,000 cases on SQLite (docs/performance.md).
+bench-dashboard: setup
+	@$(PY) bench/bench_dashboard.py
+
+## OCR accuracy and speed on synthetic scan-degraded fields, per engine (docs/performance.md).
+bench-ocr: setup
+	@bash scripts/ensure-fonts.sh
+	@bash scripts/ensure-ocr.sh bench
+	@$(PY) bench/ocr/run.py $(BENCH_OCR_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules var

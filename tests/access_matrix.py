@@ -168,6 +168,39 @@ def _opendata_version(people):
     return {"name": dataset.name, "version_id": ready(people["kaigo_alice"], dataset).pk}
 
 
+def _paper_batch(people):
+    from madoguchi.paper.services import batch_create
+    from tests.test_uploads import Upload
+
+    batch = batch_create(user=people["kaigo_alice"], department=department("kaigo-hoken"),
+                         uploads=[Upload(png(), "scan.png")])  # fmt: skip
+    return batch
+
+
+def _paper_batch_id(people):
+    return {"batch_id": _paper_batch(people).pk}
+
+
+def _paper_scan(people):
+    from madoguchi.paper.services import jobs_run
+
+    batch = _paper_batch(people)
+    jobs_run(batch_id=batch.pk)  # a plain image: read into the unidentified pile
+    return {"scan_id": batch.pages.get().pk}
+
+
+def _paper_application(people):
+    from madoguchi.paper.models import PaperApplication
+    from madoguchi.procedures.models import Procedure
+
+    _procedures()
+    batch = _paper_batch(people)
+    version = Procedure.objects.get(slug="kaigo_nintei_shinki").current_version
+    application = PaperApplication.objects.create(batch=batch, position=1, version=version,
+                                                  retain_until=batch.retain_until)  # fmt: skip
+    return {"application_id": application.pk}
+
+
 ENDPOINTS = [
     Endpoint("organisations:department_detail", _department, "kaigo_alice"),
     Endpoint("accounts:member_add", _department, "kaigo_admin"),
@@ -186,6 +219,7 @@ ENDPOINTS = [
     Endpoint("submissions:receipt_pdf", _submission, "citizen_erin"),
     Endpoint("submissions:reply", _case_submission, "citizen_erin"),
     Endpoint("submissions:correct", _case_submission, "citizen_erin"),
+    Endpoint("dashboards:survey", _submission, "citizen_erin"),
     Endpoint("cases:detail", _case, "kaigo_alice"),
     Endpoint("identity:agents", _department, "kaigo_admin"),
     Endpoint("cases:action", _case, "kaigo_alice"),
@@ -210,6 +244,13 @@ ENDPOINTS = [
     Endpoint("counter:booking_check_in", _booking, "kaigo_alice"),
     Endpoint("counter:schedules", _department, "kaigo_admin"),
     Endpoint("counter:schedule_delete", _booking_hours, "kaigo_admin"),
+    Endpoint("paper:draft_form_pdf", _draft, "citizen_erin"),
+    Endpoint("paper:counter_form_pdf", _counter_draft, "kaigo_alice"),
+    Endpoint("paper:batch", _paper_batch_id, "kaigo_alice"),
+    Endpoint("paper:batch_process", _paper_batch_id, "kaigo_alice"),
+    Endpoint("paper:application", _paper_application, "kaigo_alice"),
+    Endpoint("paper:page", _paper_scan, "kaigo_alice"),
+    Endpoint("paper:page_image", _paper_scan, "kaigo_alice"),
     Endpoint("notifications:notice_detail", _notice, "citizen_erin"),
     Endpoint("opendata:staff_detail", _opendata_dataset, "kaigo_alice"),
     Endpoint("opendata:staff_edit", _opendata_dataset, "kaigo_alice"),
@@ -229,6 +270,7 @@ NOT_OBJECTS = {
     "documents:verify": "public by design: the code printed on a document is what opens its verification page",
     "procedures:start": "starts a new draft of a public procedure for whoever asks",
     "procedures:power_of_attorney": "a blank 委任状 of a public procedure: no personal data",
+    "paper:form_pdf": "the blank paper form of a public procedure: no personal data",
     "lifeevents:guide": "a public life-event guide: the answers are POSTed and never stored",
     "counter:booking_choose": "the free slots of a public procedure's counter (no one's data); booking needs a log-in",
     "notifications:template_edit": "a city-wide message template (kind, language) for システム管理者 only: "
@@ -244,6 +286,15 @@ NOT_OBJECTS = {
     "opendata:dataset": "a public dataset page (published datasets only; others answer 404)",
     "opendata:download": "a public file of a published dataset, counted (others answer 404)",
     "opendata:schema": "the public Table Schema of a published CSV (others answer 404)",
+    "dx:initiative": "a city-wide DX policy initiative (the policy is public): every staff member reads it",
+    "dx:initiative_edit": "a city-wide DX policy initiative, edited by DX推進担当 only (tests/test_dx_views.py)",
+    "dx:pdca_add": "a city-wide DX policy initiative, edited by DX推進担当 only (tests/test_dx_views.py)",
+    "dx:kpi": "a city-wide KPI of the DX policy: every staff member reads it",
+    "dx:kpi_entry": "a city-wide KPI, entered by DX推進担当 only (tests/test_dx_views.py)",
+    "dx:kpi_edit": "a city-wide KPI, edited by DX推進担当 only (tests/test_dx_views.py)",
+    "dx:register_edit": "a row of the city-wide procedure register: its department's staff and DX推進担当 (city-wide) edit "
+    "it, so dx_dana is no intruder here; other departments' 404 is tested in tests/test_dx_views.py",
+    "dx:area_edit": "a city-wide standardisation area, edited by DX推進担当 only (tests/test_dx_views.py)",
 }
 
 # Who must see nothing of 介護保険課's or erin's.

@@ -50,6 +50,9 @@ SAMPLE_KWARGS = {
     "notice_id": "00000000-0000-4000-8000-000000000005", "kind": "receipt", "language": "ja",
     "session_id": "00000000-0000-4000-8000-000000000006", "booking_id": "00000000-0000-4000-8000-000000000007",
     "schedule_id": 1,
+    "batch_id": "00000000-0000-4000-8000-000000000008", "application_id": "00000000-0000-4000-8000-000000000009",
+    "scan_id": 1,
+    "initiative": "A1", "kpi_key": "mynumber_card_rate", "entry_id": 1, "area": "kaigo-hoken",
 }  # fmt: skip
 
 

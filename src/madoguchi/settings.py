@@ -90,6 +90,9 @@ INSTALLED_APPS = [
     "madoguchi.notifications",
     "madoguchi.opendata",
     "madoguchi.counter",
+    "madoguchi.paper",
+    "madoguchi.dx",
+    "madoguchi.dashboards",
 ]
 
 MIDDLEWARE = [
@@ -276,6 +279,9 @@ MADOGUCHI_SEAL_CHAIN_FILE = env("MADOGUCHI_SEAL_CHAIN_FILE", "")
 # ("tcp:127.0.0.1:3310" or "unix:/run/clamav/clamd.ctl"; empty = off).
 MADOGUCHI_UPLOAD_MAX_BYTES = int(env("MADOGUCHI_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 MADOGUCHI_UPLOAD_MAX_PIXELS = int(env("MADOGUCHI_UPLOAD_MAX_PIXELS", str(40_000_000)))
+# Scanned paper forms (docs/paper.md): the resolution pages are read at, and how long a worker holds a page.
+MADOGUCHI_PAPER_DPI = int(env("MADOGUCHI_PAPER_DPI", "300"))
+MADOGUCHI_PAPER_LEASE_SECONDS = int(env("MADOGUCHI_PAPER_LEASE_SECONDS", "120"))
 MADOGUCHI_CLAMD_ADDRESS = env("MADOGUCHI_CLAMD_ADDRESS", "")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from madoguchi.dashboards.tasks import schedule_kpi_refresh
 from madoguchi.notifications.tasks import schedule_notification_work
 from madoguchi.opendata.stats_tasks import schedule_statistics
 from madoguchi.opendata.tasks import schedule_freshness
@@ -10,7 +11,7 @@ class Command(BaseCommand):
     help = (
         "Queue the periodic background work (the daily retention purge at 03:00, the notice e-mail sweep "
         "every 10 minutes, the daily reminders at 09:00, the open-data statistics on the 1st of each month at "
-        "06:00) unless it is already queued. Idempotent: run it "
+        "06:00, the dashboards' KPI snapshot daily at 05:00) unless it is already queued. Idempotent: run it "
         "at every deploy; `make run` does."
     )
 
@@ -23,3 +24,5 @@ class Command(BaseCommand):
         self.stdout.write("monthly statistics queued" if queued else "monthly statistics already queued")
         queued = schedule_freshness()  # open-data freshness reminders, daily at 08:00
         self.stdout.write("freshness reminders queued" if queued else "freshness reminders already queued")
+        queued = schedule_kpi_refresh()  # the dashboards' KPI snapshot, daily at 05:00
+        self.stdout.write("KPI refresh queued" if queued else "KPI refresh already queued")
