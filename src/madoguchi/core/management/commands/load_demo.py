@@ -56,7 +56,9 @@ class Command(BaseCommand):
                     )
                 if entry.get("profile") and not Profile.objects.filter(user=citizen).exists():
                     values = {key: valid_value(key, value) for key, value in entry["profile"].items()}
-                    profile_save(user=citizen, values=values, household=entry.get("household", []), consent=True)
+                    profile_save(
+                        user=citizen, values=values, household=entry.get("household", []), consent=True
+                    )
         if not quiet_logins:
             self._print_logins(people)
 
