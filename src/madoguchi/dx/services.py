@@ -199,7 +199,7 @@ def kpi_entry_add(
     if kpi.kind != Kpi.Kind.MANUAL:
         raise ValueError("only manual KPIs take entries")
     previous = (
-        KpiEntry.objects.select_for_update()
+        KpiEntry.objects.select_for_update(of=("self",))
         .filter(kpi=kpi, period=period, superseded_by__isnull=True)
         .order_by("-entered_at", "-pk")
         .first()
