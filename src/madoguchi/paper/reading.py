@@ -256,7 +256,9 @@ def read_text(page: Image.Image, layout: L.FieldLayout, part: L.Part, engines: l
         readings.append((getattr(engine, "name", "ocr"), reading))
     if not readings:
         return {"text": "", "score": 0.0, "engine": "none", "alternatives": []}
-    name, best = max(readings, key=lambda r: r[1].score)
+    # The first engine configured (the default) gives the value: engines' scores are not comparable
+    # (Tesseract can be confident and wrong). The others only say where they disagree.
+    name, best = readings[0]
     others = [r.text for n, r in readings if r.text != best.text]
     return {"text": best.text, "score": float(best.score), "engine": name,
             "alternatives": list(dict.fromkeys([*others, *best.alternatives]))[:5],
