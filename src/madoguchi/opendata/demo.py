@@ -114,6 +114,16 @@ AREAS = [
 ]
 
 
+def _place(towns, town: str, rng) -> tuple[str, str, str]:
+    """A demo address in the town and its coordinates (drawn in this order, so the demo is reproducible)."""
+    lat, lng = _coordinates(towns, town, rng)
+    return _address(town, rng), lat, lng
+
+
+def _phone(rng) -> str:
+    return f"0225-{rng.randint(10, 99)}-{rng.randint(1000, 9999)}"
+
+
 def _coordinates(towns, town: str, rng: random.Random) -> tuple[str, str]:
     lat, lng = towns.get(town) or (38.4343, 141.3029)
     return f"{lat + rng.uniform(-0.002, 0.002):.6f}", f"{lng + rng.uniform(-0.002, 0.002):.6f}"
@@ -151,7 +161,7 @@ def _aed(towns, rng) -> bytes:
     ]
     rows = []
     for i, p in enumerate(AED_PLACES, start=1):
-        lat, lng = _coordinates(towns, p.town, rng)
+        address, lat, lng = _place(towns, p.town, rng)
         rows.append(
             [
                 CITY_CODE,
@@ -159,11 +169,11 @@ def _aed(towns, rng) -> bytes:
                 CITY,
                 p.name,
                 p.kana,
-                _address(p.town, rng),
+                address,
                 lat,
                 lng,
                 p.extra["設置位置"],
-                f"0225-{rng.randint(10, 99)}-{rng.randint(1000, 9999)}",
+                _phone(rng),
                 "月火水木金",
                 "08:30",
                 "17:15",
@@ -202,7 +212,7 @@ def _evacuation(towns, rng) -> bytes:
     ]
     rows = []
     for i, p in enumerate(EVACUATION_SITES, start=1):
-        lat, lng = _coordinates(towns, p.town, rng)
+        address, lat, lng = _place(towns, p.town, rng)
         high = int(p.extra["標高"]) >= 20
         marks = ["○", "×", "○" if high else "×", "○", "○" if high else "×", "○", "○", "×"]
         rows.append(
@@ -211,11 +221,11 @@ def _evacuation(towns, rng) -> bytes:
                 f"{i:03d}",
                 p.name,
                 p.kana,
-                _address(p.town, rng),
+                address,
                 lat,
                 lng,
                 p.extra["標高"],
-                f"0225-{rng.randint(10, 99)}-{rng.randint(1000, 9999)}",
+                _phone(rng),
                 *marks,
                 "○",
                 str(rng.randrange(200, 1500, 50)),
@@ -244,7 +254,7 @@ def _public_facilities(towns, rng) -> bytes:
     ]
     rows = []
     for i, p in enumerate(PUBLIC_FACILITIES, start=1):
-        lat, lng = _coordinates(towns, p.town, rng)
+        address, lat, lng = _place(towns, p.town, rng)
         rows.append(
             [
                 CITY_CODE,
@@ -252,10 +262,10 @@ def _public_facilities(towns, rng) -> bytes:
                 CITY,
                 p.name,
                 p.kana,
-                _address(p.town, rng),
+                address,
                 lat,
                 lng,
-                f"0225-{rng.randint(10, 99)}-{rng.randint(1000, 9999)}",
+                _phone(rng),
                 "月火水木金",
                 "08:30",
                 "17:15",
@@ -283,7 +293,7 @@ def _childcare(towns, rng) -> bytes:
     ]
     rows = []
     for i, p in enumerate(CHILDCARE, start=1):
-        lat, lng = _coordinates(towns, p.town, rng)
+        address, lat, lng = _place(towns, p.town, rng)
         rows.append(
             [
                 CITY_CODE,
@@ -292,7 +302,7 @@ def _childcare(towns, rng) -> bytes:
                 p.name,
                 p.kana,
                 p.extra["種別"],
-                _address(p.town, rng),
+                address,
                 lat,
                 lng,
                 str(rng.randrange(60, 150, 10)),
@@ -363,7 +373,7 @@ def _care_offices(towns, rng) -> bytes:
                 _address(area, rng),
                 lat,
                 lng,
-                f"0225-{rng.randint(10, 99)}-{rng.randint(1000, 9999)}",
+                _phone(rng),
                 str(rng.randrange(10, 40, 5)),
                 "デモデータ",
             ]
