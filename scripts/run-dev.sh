@@ -7,7 +7,7 @@ port=${2:-8000}
 cd "$(dirname "$0")/.."
 py=.venv/bin/python
 
-$py src/manage.py db_worker --queue-name default --interval 1 &
+$py src/manage.py worker --queue-name default --interval 1 &
 worker=$!
 $py src/manage.py runserver "$host:$port" &
 web=$!

@@ -1,0 +1,29 @@
+"""Models of the base app: the heartbeat of each background worker (see ``core/worker.py``)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from madoguchi.privacy.registry import no_personal_data
+
+
+class WorkerHeartbeat(models.Model):
+    """One row per running ``manage.py worker`` process, touched every few seconds while it lives.
+
+    A task left RUNNING by a worker whose heartbeat has gone quiet (the process was killed, the host
+    lost) is put back in the queue by ``requeue_lost_tasks``."""
+
+    worker_id = models.CharField(_("ワーカーID"), max_length=64, primary_key=True)
+    hostname = models.CharField(_("ホスト名"), max_length=255, blank=True)
+    pid = models.PositiveIntegerField(_("プロセスID"), default=0)
+    started_at = models.DateTimeField(_("開始日時"), auto_now_add=True)
+    last_seen = models.DateTimeField(_("最終応答日時"), db_index=True)
+
+    class Meta:
+        verbose_name = _("ワーカーの稼働記録")
+        verbose_name_plural = _("ワーカーの稼働記録")
+
+    def __str__(self) -> str:
+        return self.worker_id
+
+
+no_personal_data(WorkerHeartbeat, "バックグラウンド処理のプロセスの稼働記録（個人情報を含まない）")

@@ -1,0 +1,147 @@
+"""Recovery of background tasks whose worker died.
+
+django-tasks-db marks a task RUNNING when a worker claims it and SUCCESSFUL or FAILED when the
+worker finishes it. A worker killed in between (SIGKILL, out of memory, a lost host) leaves the task
+RUNNING for ever: nothing retries it. So:
+
+* ``manage.py worker`` (django-tasks-db's ``db_worker`` with the same options) keeps a
+  ``WorkerHeartbeat`` row per worker id, touched every ``HEARTBEAT_SECONDS`` by a thread;
+* ``tasks_requeue_lost`` puts back to READY every RUNNING task whose worker (the last id in its
+  ``worker_ids``) has no heartbeat newer than ``LOST_AFTER_SECONDS`` and which started before that,
+  and fails a task that has already been claimed ``MAX_CLAIMS`` times (a task that kills its worker
+  must not kill every worker in turn). Each worker's heartbeat thread runs it every
+  ``SWEEP_SECONDS``, and ``manage.py requeue_lost_tasks`` runs it by hand.
+
+A requeued task runs again from the start, so every task must be idempotent: do its effect once
+(claim a row, use a unique key, check a status) and tolerate having been cut off half-way.
+A task claimed by a plain ``db_worker`` (no heartbeat) is requeued once it has run longer than
+``LOST_AFTER_SECONDS``: run every worker with ``manage.py worker``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+
+from .models import WorkerHeartbeat
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 5
+SWEEP_SECONDS = 30
+MAX_CLAIMS = 5
+
+
+def lost_after() -> timedelta:
+    """How long a worker may stay silent before its tasks count as lost (setting, environment, or 60 s)."""
+    seconds = getattr(settings, "MADOGUCHI_WORKER_LOST_AFTER_SECONDS", None)
+    if seconds is None:
+        seconds = os.environ.get("MADOGUCHI_WORKER_LOST_AFTER_SECONDS", "60")
+    return timedelta(seconds=float(seconds))
+
+
+def default_worker_id() -> str:
+    """Readable and unique: host, process id and a random tail (at most 64 characters)."""
+    host = socket.gethostname().split(".")[0][:30]
+    return f"{host}-{os.getpid()}-{get_random_string(8)}"
+
+
+def heartbeat_beat(*, worker_id: str) -> None:
+    now = timezone.now()
+    updated = WorkerHeartbeat.objects.filter(worker_id=worker_id).update(last_seen=now)
+    if not updated:
+        WorkerHeartbeat.objects.update_or_create(
+            worker_id=worker_id,
+            defaults={"last_seen": now, "hostname": socket.gethostname()[:255], "pid": os.getpid()},
+        )
+
+
+def heartbeat_end(*, worker_id: str) -> None:
+    WorkerHeartbeat.objects.filter(worker_id=worker_id).delete()
+
+
+def tasks_requeue_lost(*, older_than: timedelta | None = None) -> dict[str, int]:
+    """Put back to READY the RUNNING tasks of workers that stopped beating; returns the counts."""
+    from django_tasks_db.models import DBTaskResult
+
+    older_than = lost_after() if older_than is None else older_than
+    cutoff = timezone.now() - older_than
+    alive = set(WorkerHeartbeat.objects.filter(last_seen__gte=cutoff).values_list("worker_id", flat=True))
+    requeued = failed = 0
+    with transaction.atomic():
+        running = DBTaskResult.objects.select_for_update(skip_locked=True).filter(
+            status="RUNNING", started_at__lt=cutoff
+        )
+        for task in running:
+            worker_ids = task.worker_ids or []
+            if worker_ids and worker_ids[-1] in alive:
+                continue
+            if len(worker_ids) >= MAX_CLAIMS:
+                task.status = "FAILED"
+                task.finished_at = timezone.now()
+                task.exception_class_path = "madoguchi.core.worker.WorkerLost"
+                task.traceback = f"the worker was lost {len(worker_ids)} times while running this task\n"
+                task.save(update_fields=["status", "finished_at", "exception_class_path", "traceback"])
+                failed += 1
+                logger.error("task failed after lost workers task_id=%s task=%s claims=%s", task.pk,
+                             task.task_path, len(worker_ids))  # fmt: skip
+            else:
+                task.status = "READY"
+                task.started_at = None
+                task.save(update_fields=["status", "started_at"])
+                requeued += 1
+                logger.warning("task requeued, its worker was lost task_id=%s task=%s worker=%s", task.pk,
+                               task.task_path, worker_ids[-1] if worker_ids else "")  # fmt: skip
+        gone = WorkerHeartbeat.objects.filter(last_seen__lt=cutoff).exclude(worker_id__in=alive)
+        forgotten = gone.count()
+        gone.delete()
+    return {"requeued": requeued, "failed": failed, "forgotten_workers": forgotten}
+
+
+class Heartbeat(threading.Thread):
+    """Daemon thread of a worker process: beat every few seconds, sweep lost tasks now and then."""
+
+    def __init__(self, worker_id: str, *, beat_seconds: float = HEARTBEAT_SECONDS,
+                 sweep_seconds: float = SWEEP_SECONDS):  # fmt: skip
+        super().__init__(name=f"heartbeat-{worker_id}", daemon=True)
+        self.worker_id = worker_id
+        self.beat_seconds = beat_seconds
+        self.sweep_seconds = sweep_seconds
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        since_sweep = self.sweep_seconds  # sweep at start-up: a restarted host picks up its own tasks
+        while not self.stopping.is_set():
+            try:
+                close_old_connections()
+                heartbeat_beat(worker_id=self.worker_id)
+                if since_sweep >= self.sweep_seconds:
+                    since_sweep = 0
+                    counts = tasks_requeue_lost()
+                    if counts["requeued"] or counts["failed"]:
+                        logger.info(
+                            "lost tasks swept requeued=%s failed=%s", counts["requeued"], counts["failed"]
+                        )
+            except Exception:  # the database is down or restarting: try again at the next beat
+                logger.warning("worker heartbeat failed worker=%s", self.worker_id, exc_info=True)
+                connection.close()
+            self.stopping.wait(self.beat_seconds)
+            since_sweep += self.beat_seconds
+        try:
+            heartbeat_end(worker_id=self.worker_id)
+        except Exception:
+            logger.warning("worker heartbeat could not be removed worker=%s", self.worker_id, exc_info=True)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=self.beat_seconds + 5)
