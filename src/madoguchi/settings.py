@@ -241,11 +241,17 @@ MADOGUCHI_OIDC_PROVIDER_NAME = env("MADOGUCHI_OIDC_PROVIDER_NAME") or _("庁内�
 MADOGUCHI_OIDC_MFA_AMR = env_list("MADOGUCHI_OIDC_MFA_AMR", "mfa,otp,hwk,swk,fido")
 MADOGUCHI_OIDC_MFA_ACR = env_list("MADOGUCHI_OIDC_MFA_ACR", "")
 
-# Caches: the rate-limit counters live in the database so that every web
-# process on every host counts together (`manage.py createcachetable`).
+# Caches: nothing a web process keeps in memory may matter to another one (docs/operations.md,
+# "Several processes and hosts"). The rate-limit counters and anything put in the default cache
+# live in the database, so every web process on every host sees the same values
+# (`manage.py createcachetable`). MADOGUCHI_CACHE=locmem keeps the default cache in each
+# process's memory: only for one process, never behind a load balancer.
+SHARED_CACHE = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "madoguchi_cache"}
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "ratelimit": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "madoguchi_cache"},
+    "default": {**SHARED_CACHE, "KEY_PREFIX": "c"}
+    if env("MADOGUCHI_CACHE", "database") == "database"
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": SHARED_CACHE,
 }
 RATELIMIT_USE_CACHE = "ratelimit"
 # Requests per client address: "count/period" (s, m, h, d; e.g. "30/10m").
@@ -332,11 +338,37 @@ NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     ("vendor/design-tokens", NODE_MODULES / "@digital-go-jp" / "design-tokens" / "dist"),
 ]
-STORAGES = {
-    "default": {
+# Uploaded and generated files: a local directory (default) or, with MADOGUCHI_STORAGE=s3, a private
+# S3-compatible bucket shared by every web and worker host (docs/operations.md, "Storage"). Either way
+# they are served only through access-checked views; the S3 storage gives no URLs.
+MADOGUCHI_STORAGE = env("MADOGUCHI_STORAGE", "local")
+if MADOGUCHI_STORAGE == "local":
+    FILE_STORAGE = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": env("MADOGUCHI_MEDIA_ROOT", str(BASE_DIR / "var" / "files"))},
-    },
+    }
+elif MADOGUCHI_STORAGE == "s3":
+    if not env("MADOGUCHI_S3_BUCKET"):
+        raise ImproperlyConfigured("MADOGUCHI_S3_BUCKET is required when MADOGUCHI_STORAGE=s3.")
+    FILE_STORAGE = {
+        "BACKEND": "madoguchi.privacy.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": env("MADOGUCHI_S3_BUCKET"),
+            "endpoint_url": env("MADOGUCHI_S3_ENDPOINT_URL"),  # empty: AWS itself
+            "region_name": env("MADOGUCHI_S3_REGION"),
+            # Empty keys: boto3's own chain (AWS_* variables, instance role, ~/.aws).
+            "access_key": env("MADOGUCHI_S3_ACCESS_KEY_ID"),
+            "secret_key": env("MADOGUCHI_S3_SECRET_ACCESS_KEY"),
+            "addressing_style": env("MADOGUCHI_S3_ADDRESSING_STYLE", "path"),  # path, virtual or auto
+            "location": env("MADOGUCHI_S3_PREFIX", ""),  # key prefix, e.g. "madoguchi/"
+            "signature_version": "s3v4",
+            "verify": env("MADOGUCHI_S3_CA_BUNDLE") or None,
+        },
+    }
+else:
+    raise ImproperlyConfigured(f"MADOGUCHI_STORAGE must be local or s3, not {MADOGUCHI_STORAGE!r}")
+STORAGES = {
+    "default": FILE_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if IS_PRODUCTION
