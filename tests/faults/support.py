@@ -61,3 +61,25 @@ def wait_until(predicate, timeout: float = 60.0, step: float = 0.1) -> bool:
             return True
         time.sleep(step)
     return predicate()
+
+
+def png_bytes(colour=(200, 30, 30)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), colour).save(out, "PNG")
+    return out.getvalue()
+
+
+class Upload:
+    """An uploaded file as Django hands it to the services (name, size, chunks)."""
+
+    def __init__(self, content: bytes, name: str):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        self._file = SimpleUploadedFile(name, content, content_type="image/png")
+
+    def __getattr__(self, item):
+        return getattr(self._file, item)
