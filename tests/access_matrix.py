@@ -113,6 +113,16 @@ def _case_submission(people):
     return {"submission_id": file_case(people["citizen_erin"]).submission_id}
 
 
+def _kiosk(people):
+    import hashlib
+
+    from madoguchi.counter.models import Kiosk
+
+    kiosk = Kiosk.objects.create(department=department("kaigo-hoken"), place="避難所", procedures=[],
+                                 key_hash=hashlib.sha256(b"x").hexdigest(), enrolled_by=people["kaigo_alice"])  # fmt: skip
+    return {"kiosk_id": kiosk.pk}
+
+
 def _notice(people):
     from madoguchi.notifications.services import notify
 
@@ -243,6 +253,7 @@ ENDPOINTS = [
     Endpoint("counter:booking_move", _booking, "citizen_erin"),
     Endpoint("counter:booking_check_in", _booking, "kaigo_alice"),
     Endpoint("counter:schedules", _department, "kaigo_admin"),
+    Endpoint("counter:kiosk_revoke", _kiosk, "kaigo_alice"),
     Endpoint("counter:schedule_delete", _booking_hours, "kaigo_admin"),
     Endpoint("paper:draft_form_pdf", _draft, "citizen_erin"),
     Endpoint("paper:counter_form_pdf", _counter_draft, "kaigo_alice"),
@@ -272,6 +283,11 @@ NOT_OBJECTS = {
     "procedures:power_of_attorney": "a blank 委任状 of a public procedure: no personal data",
     "paper:form_pdf": "the blank paper form of a public procedure: no personal data",
     "lifeevents:guide": "a public life-event guide: the answers are POSTed and never stored",
+    "counter:kiosk_page": "a draft of a kiosk applicant's visit: reached only with the kiosk's cookie and the visit's "
+    "session, never by a person's log-in (tests/test_kiosk.py)",
+    "counter:kiosk_check": "the same kiosk applicant's draft (tests/test_kiosk.py)",
+    "counter:kiosk_filed": "a filing of a kiosk applicant's open visit only (tests/test_kiosk.py)",
+    "counter:kiosk_receipt_pdf": "the same kiosk filing's copy (tests/test_kiosk.py)",
     "counter:booking_choose": "the free slots of a public procedure's counter (no one's data); booking needs a log-in",
     "notifications:template_edit": "a city-wide message template (kind, language) for システム管理者 only: "
     "every other role's 404 is tested in tests/test_notifications.py",

@@ -52,6 +52,7 @@ SAMPLE_KWARGS = {
     "schedule_id": 1,
     "batch_id": "00000000-0000-4000-8000-000000000008", "application_id": "00000000-0000-4000-8000-000000000009",
     "scan_id": 1,
+    "kiosk_id": "00000000-0000-4000-8000-00000000000a",
     "initiative": "A1", "kpi_key": "mynumber_card_rate", "entry_id": 1, "area": "kaigo-hoken",
 }  # fmt: skip
 

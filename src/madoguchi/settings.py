@@ -191,6 +191,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_NAME = "madoguchi_session"
 CSRF_COOKIE_NAME = "madoguchi_csrf"
+# A shelter kiosk ends an applicant's session after this many seconds without a request (docs/counter.md).
+MADOGUCHI_KIOSK_IDLE_SECONDS = int(env("MADOGUCHI_KIOSK_IDLE_SECONDS", "180"))
 LANGUAGE_COOKIE_NAME = "madoguchi_language"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 

@@ -100,3 +100,58 @@ class IdentityForm(forms.Form):
         if data.get("document") == IdentityDocument.TWO_DOCUMENTS and len(data.get("secondary") or []) < 2:
             self.add_error("secondary", _("顔写真のない書類は2点を選んでください。"))
         return data
+
+
+class KioskEnrolForm(forms.Form):
+    """Enrol this browser as a shelter kiosk: the department, the place (避難所名) and the procedures."""
+
+    department = forms.ChoiceField(label=_("受け付ける課"),
+                                   error_messages={"required": _("受け付ける課を選んでください。"),
+                                                   "invalid_choice": _("受け付ける課を選んでください。")})  # fmt: skip
+    place = forms.CharField(
+        label=_("設置場所（避難所名）"), max_length=100, help_text=_("例：石巻市立○○小学校 体育館"),
+        error_messages={"required": _("設置場所（避難所名）を入力してください。"),
+                        "max_length": _("設置場所は100文字以内で入力してください。")},
+    )  # fmt: skip
+    procedures = forms.MultipleChoiceField(
+        label=_("受け付ける手続"), widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("受け付ける手続を一つ以上選んでください。"),
+                        "invalid_choice": _("この課の端末では受け付けられない手続が選ばれています。")},
+    )  # fmt: skip
+
+    def __init__(self, *args, departments, procedures: dict, language: str, **kwargs):
+        from madoguchi.forms.fieldtypes import localised
+
+        super().__init__(*args, **kwargs)
+        self.departments = {d.code: d for d in departments}
+        self.procedures_of = procedures
+        self.fields["department"].choices = [(d.code, d.display_name) for d in departments]
+        if len(departments) == 1:
+            self.fields["department"].initial = departments[0].code
+            self.fields["department"].widget = forms.HiddenInput()
+        seen: dict[str, str] = {}
+        for listed in procedures.values():
+            for p in listed:
+                seen.setdefault(p.slug, localised(p.current_version.definition["name"], language))
+        self.fields["procedures"].choices = list(seen.items())
+        self.fields["procedures"].initial = [s for s in seen if s == "risai_shomei"] or list(seen)[:1]
+
+    def clean_place(self):
+        import unicodedata
+
+        place = " ".join(unicodedata.normalize("NFKC", self.cleaned_data["place"]).split())
+        if not place:
+            raise forms.ValidationError(_("設置場所（避難所名）を入力してください。"))
+        return place
+
+    def clean_department(self):
+        return self.departments[self.cleaned_data["department"]]
+
+    def clean(self):
+        cleaned = super().clean()
+        department, chosen = cleaned.get("department"), cleaned.get("procedures")
+        if department is not None and chosen:
+            allowed = {p.slug for p in self.procedures_of.get(department.code, [])}
+            if not set(chosen) <= allowed:
+                self.add_error("procedures", _("この課の端末では受け付けられない手続が選ばれています。"))
+        return cleaned

@@ -299,3 +299,104 @@ class CounterFiling(models.Model):
 no_personal_data("counter.counterschedule", "窓口の予約枠の設定（個人情報を含まない）")
 no_personal_data("counter.counterslot", "予約枠ごとの予約数（個人情報を含まない）")
 no_personal_data("counter.counterdraft", "下書きと窓口受付のつながり（記載事項は下書きに保存）")
+
+
+# --- kiosks: shelter tablets that file applications, one applicant at a time ---------------------------
+
+
+class Kiosk(models.Model):
+    """A browser (a shelter's tablet or PC) enrolled by staff as a kiosk for a place (避難所).
+
+    The browser holds a signed, HttpOnly cookie with the kiosk's id and a random key; only the key's
+    hash is stored. Revoking the kiosk (``revoked_at``) refuses the cookie at once."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    department = models.ForeignKey("organisations.Department", on_delete=models.PROTECT, related_name="+")
+    place = models.CharField(_("設置場所（避難所名）"), max_length=100)
+    procedures = models.JSONField(_("受け付ける手続"), default=list)  # slugs
+    key_hash = models.CharField(max_length=64, editable=False)
+    enrolled_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    enrolled_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("受付端末")
+        verbose_name_plural = _("受付端末")
+        ordering = ["-enrolled_at"]
+
+    def __str__(self) -> str:
+        return f"kiosk {self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class KioskVisit(models.Model):
+    """One applicant at a kiosk: from 「はじめる」 to 「終わる」 (or the idle time). Bound to the browser's
+    session; its drafts are deleted when it ends."""
+
+    class EndReason(models.TextChoices):
+        DONE = "done", _("終了")
+        IDLE = "idle", _("時間切れ")
+        NEXT = "next", _("次の方")
+        REVOKED = "revoked", _("端末の登録取消し")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kiosk = models.ForeignKey(Kiosk, on_delete=models.CASCADE, related_name="visits")
+    started_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=10, choices=EndReason.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("受付端末の利用")
+        verbose_name_plural = _("受付端末の利用")
+        indexes = [models.Index(fields=["kiosk", "ended_at"], name="counter_kioskvisit_open")]
+
+    def __str__(self) -> str:
+        return f"kiosk visit {self.pk}"
+
+
+class KioskDraft(models.Model):
+    """A draft typed in at a kiosk belongs to the applicant's visit, never to an account or a session key."""
+
+    draft = models.OneToOneField(
+        "submissions.Draft", on_delete=models.CASCADE, primary_key=True, related_name="kiosk"
+    )
+    visit = models.ForeignKey(KioskVisit, on_delete=models.CASCADE, related_name="drafts")
+
+    def __str__(self) -> str:
+        return f"kiosk draft {self.pk}"
+
+
+class KioskFiling(models.Model):
+    """Where a submission was filed at a kiosk (kept and erased with the submission)."""
+
+    submission = models.OneToOneField(
+        "submissions.Submission", on_delete=models.CASCADE, primary_key=True, related_name="kiosk_filing"
+    )
+    kiosk = models.ForeignKey(Kiosk, on_delete=models.SET_NULL, null=True, blank=True, related_name="filings")
+    visit = models.ForeignKey(
+        KioskVisit, on_delete=models.SET_NULL, null=True, blank=True, related_name="filings"
+    )
+    place = models.CharField(_("受付場所（避難所名）"), max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("受付端末での申請")
+        verbose_name_plural = _("受付端末での申請")
+
+    def __str__(self) -> str:
+        return f"kiosk filing {self.pk}"
+
+
+no_personal_data("counter.kiosk", "受付端末の設置場所と受け付ける手続（個人情報を含まない）")
+no_personal_data("counter.kioskvisit", "受付端末の利用の開始・終了日時（個人情報を含まない）")
+no_personal_data("counter.kioskdraft", "下書きと受付端末の利用のつながり（記載事項は下書きに保存）")
+no_personal_data("counter.kioskfiling", "申請と受付場所のつながり（記載事項は申請に保存）")

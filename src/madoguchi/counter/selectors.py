@@ -253,3 +253,122 @@ def booking_find_for_staff(*, user, reference: str, day: date) -> Booking | None
         .select_related("procedure", "user", "slot")
         .first()
     )  # fmt: skip
+
+
+# --- kiosks (shelter tablets) ---------------------------------------------------------------------------
+
+# Identity levels a kiosk may file: a guest filing at a place staffed by the city, like the counter. A
+# procedure that needs a マイナンバーカード signature online ('jpki') is never offered at a kiosk.
+KIOSK_IDENTITY_LEVELS = ("none", "email")
+
+
+def kiosk_eligible(procedure: Procedure) -> bool:
+    definition = procedure.current_version.definition if procedure.current_version_id else None
+    return bool(
+        definition
+        and procedure.is_active
+        and "counter" in definition.get("channels", [])
+        and definition.get("identity") in KIOSK_IDENTITY_LEVELS
+    )
+
+
+def kiosk_eligible_procedures(*, department) -> list[Procedure]:
+    """Procedures a kiosk of the department may offer: its own (every department's at a 総合窓口) that are
+    offered at the counter and whose identity level allows a guest filing at a staffed place."""
+    procedures = Procedure.objects.filter(is_active=True, current_version__isnull=False).select_related(
+        "department", "current_version"
+    )
+    if not department.general_counter:
+        procedures = procedures.filter(department_id=department.pk)
+    return [p for p in procedures.order_by("department__sort_order", "slug") if kiosk_eligible(p)]
+
+
+def kiosk_procedures(*, kiosk) -> list[Procedure]:
+    """The kiosk's procedures that are still eligible (a procedure withdrawn since is no longer offered)."""
+    chosen = set(kiosk.procedures)
+    return [p for p in kiosk_eligible_procedures(department=kiosk.department) if p.slug in chosen]
+
+
+def kiosk_procedure_get(*, kiosk, slug: str) -> Procedure | None:
+    return next((p for p in kiosk_procedures(kiosk=kiosk) if p.slug == slug), None)
+
+
+def kiosks_visible(*, user) -> QuerySet:
+    from .models import Kiosk
+
+    return (
+        Kiosk.objects.filter(department_id__in=counter_department_ids(user))
+        .select_related("department", "enrolled_by", "revoked_by")
+        .order_by("revoked_at", "-enrolled_at")
+    )
+
+
+def kiosk_get_for_staff(*, user, kiosk_id):
+    kiosk = kiosks_visible(user=user).filter(pk=kiosk_id).first()
+    if kiosk is None:
+        raise Http404
+    return kiosk
+
+
+def kiosk_by_credentials(*, kiosk_id, key: str):
+    """The active kiosk whose cookie this is, or None (unknown, revoked, or a wrong key)."""
+    import hashlib
+    import uuid
+
+    from django.utils.crypto import constant_time_compare
+
+    from .models import Kiosk
+
+    try:
+        kiosk_id = uuid.UUID(str(kiosk_id))
+    except ValueError:
+        return None
+    kiosk = Kiosk.objects.filter(pk=kiosk_id, revoked_at__isnull=True).select_related("department").first()
+    if kiosk is None or not kiosk.department.is_active:
+        return None
+    if not constant_time_compare(kiosk.key_hash, hashlib.sha256(key.encode()).hexdigest()):
+        return None
+    return kiosk
+
+
+def kiosk_draft_get(*, visit, draft_id):
+    """A draft of the applicant's open visit; 404 for any other (a previous applicant's is gone already)."""
+    from .models import KioskDraft
+
+    link = (
+        KioskDraft.objects.filter(draft_id=draft_id, visit=visit, visit__ended_at__isnull=True)
+        .select_related("draft__version__procedure__department")
+        .first()
+    )
+    if link is None or link.draft.expires_at < timezone.now():
+        raise Http404
+    return link
+
+
+def kiosk_visit_drafts(*, visit) -> list:
+    return [
+        link.draft for link in visit.drafts.select_related("draft__version").order_by("draft__created_at")
+    ]
+
+
+def kiosk_filing_get(*, visit, submission_id):
+    """A filing of the applicant's open visit (404 once they pressed 「終わる」 or the time ran out)."""
+    from .models import KioskFiling
+
+    filing = (
+        KioskFiling.objects.filter(submission_id=submission_id, visit=visit, visit__ended_at__isnull=True)
+        .select_related("submission__version", "submission__department", "submission__procedure")
+        .first()
+    )
+    if filing is None:
+        raise Http404
+    return filing
+
+
+def procedure_names(*, slugs: set[str], language: str) -> dict[str, str]:
+    from madoguchi.forms.fieldtypes import localised
+
+    found = Procedure.objects.filter(slug__in=slugs, current_version__isnull=False).select_related(
+        "current_version"
+    )
+    return {p.slug: localised(p.current_version.definition["name"], language) for p in found}

@@ -393,3 +393,148 @@ def counter_submit(*, by, session: CounterSession, draft, token: str, confirmed_
             "prefill_consent": bool(session.prefill_consent and session.visitor_id),
         })  # fmt: skip
     return submission
+
+
+# --- kiosks (shelter tablets) --------------------------------------------------------------------------------
+# A kiosk files as a guest at a place staffed by the city (a shelter), so its filings take the counter's
+# channel (``counter``: the dashboards and the queue count it there) with the place in ``KioskFiling``.
+# Nothing is kept in a process's memory: the kiosk is a row and a signed cookie, the applicant's visit a
+# row bound to the browser's database session.
+
+
+def kiosk_idle_seconds() -> int:
+    from django.conf import settings
+
+    return max(30, int(getattr(settings, "MADOGUCHI_KIOSK_IDLE_SECONDS", 180)))
+
+
+def kiosk_enrol(*, by, department, place: str, procedures: list[str]):
+    """Enrol a browser as a kiosk; returns (kiosk, key). The key goes into the browser's signed cookie only."""
+    import hashlib
+    import secrets
+
+    from .models import Kiosk
+
+    eligible = {p.slug for p in selectors.kiosk_eligible_procedures(department=department)}
+    chosen = [slug for slug in dict.fromkeys(procedures) if slug in eligible]
+    if not chosen:
+        raise CounterRefused(_("受け付ける手続を一つ以上選んでください。"), "procedures")
+    key = secrets.token_urlsafe(32)
+    with audited_atomic(action=AuditEvent.Action.CREATE, object_type="counter.kiosk",
+                        department_code=department.code, fields=["place", "procedures"],
+                        purpose="受付端末の登録", actor=by) as audit:  # fmt: skip
+        kiosk = Kiosk.objects.create(
+            department=department, place=place, procedures=chosen, enrolled_by=by,
+            key_hash=hashlib.sha256(key.encode()).hexdigest(),
+        )  # fmt: skip
+        audit.success(object_id=kiosk.pk)
+    logger.info("kiosk enrolled kiosk_id=%s department=%s", kiosk.pk, department.code)
+    return kiosk, key
+
+
+def kiosk_revoke(*, by, kiosk) -> None:
+    """Revoke a kiosk: its cookie is refused from the next request, and an applicant's open visit ends
+    (their drafts deleted)."""
+    from .models import Kiosk, KioskVisit
+
+    now = timezone.now()
+    with audited_atomic(action=AuditEvent.Action.CHANGE, object_type="counter.kiosk", object_id=kiosk.pk,
+                        department_code=kiosk.department.code, fields=["revoked_at"],
+                        purpose="受付端末の登録取消し", actor=by):  # fmt: skip
+        Kiosk.objects.filter(pk=kiosk.pk, revoked_at__isnull=True).update(revoked_at=now, revoked_by=by)
+        for visit in KioskVisit.objects.select_for_update().filter(kiosk=kiosk, ended_at__isnull=True):
+            _visit_close(visit, now, KioskVisit.EndReason.REVOKED)
+    logger.info("kiosk revoked kiosk_id=%s", kiosk.pk)
+
+
+def _visit_close(visit, now, reason: str) -> None:
+    from madoguchi.submissions.models import Draft
+
+    from .models import KioskVisit
+
+    Draft.objects.filter(kiosk__visit=visit).delete()
+    KioskVisit.objects.filter(pk=visit.pk, ended_at__isnull=True).update(ended_at=now, end_reason=reason)
+    visit.ended_at, visit.end_reason = now, reason
+
+
+def kiosk_visit_start(*, kiosk):
+    from .models import KioskVisit
+
+    return KioskVisit.objects.create(kiosk=kiosk, last_seen_at=timezone.now())
+
+
+@transaction.atomic
+def kiosk_visit_end(*, visit, reason: str) -> None:
+    """End an applicant's visit: every draft of it is deleted, in one transaction."""
+    from .models import KioskVisit
+
+    locked = KioskVisit.objects.select_for_update().filter(pk=visit.pk).first()
+    if locked is not None and locked.ended_at is None:
+        _visit_close(locked, timezone.now(), reason)
+    logger.info("kiosk visit ended visit_id=%s reason=%s", visit.pk, reason)
+
+
+def kiosk_visit_resume(*, kiosk, visit_id, now=None) -> tuple:
+    """The applicant's open visit on this kiosk, touched; (visit, None), or (None, reason) when there is
+    none: 'idle' when it was left longer than the idle time (it is ended now, drafts deleted)."""
+    import uuid
+    from datetime import timedelta
+
+    from .models import KioskVisit
+
+    now = now or timezone.now()
+    try:
+        visit_id = uuid.UUID(str(visit_id))
+    except ValueError:
+        return None, "none"
+    visit = KioskVisit.objects.filter(pk=visit_id, kiosk=kiosk, ended_at__isnull=True).first()
+    if visit is None:
+        return None, "none"
+    if visit.last_seen_at < now - timedelta(seconds=kiosk_idle_seconds()):
+        kiosk_visit_end(visit=visit, reason=KioskVisit.EndReason.IDLE)
+        return None, "idle"
+    KioskVisit.objects.filter(pk=visit.pk).update(last_seen_at=now)
+    visit.last_seen_at = now
+    return visit, None
+
+
+def kiosk_draft_start(*, visit, procedure):
+    """A new draft of the procedure in the applicant's visit (no account, no session key: only the visit
+    reaches it)."""
+    from madoguchi.submissions.services import draft_start
+
+    from .models import KioskDraft
+
+    with transaction.atomic():
+        draft = draft_start(procedure=procedure, user=None)
+        KioskDraft.objects.create(draft=draft, visit=visit)
+    return draft
+
+
+def kiosk_submit(*, visit, draft, token: str):
+    """File the draft as a guest at the kiosk's place: channel counter, no account, no member of staff
+    typing; the place is recorded with the submission (``KioskFiling``) and in the audit trail.
+    Idempotent on the draft's token."""
+    from madoguchi.procedures.definitions import filer_kind
+    from madoguchi.submissions.services import submission_create
+
+    from .models import KioskFiling
+
+    kiosk = visit.kiosk
+    if not selectors.kiosk_eligible(draft.version.procedure):
+        raise CounterRefused(_("この手続は、この端末では申請できません。"))
+    if filer_kind(draft.version.definition, draft.data) == "agent":
+        raise CounterRefused(_("提出代行者としての申請は、この端末ではできません。窓口でお申し出ください。"))
+    with transaction.atomic():
+        submission = submission_create(
+            draft_id=draft.pk, idempotency_key=token, user=None, channel="counter", entered_by=None,
+            learn_profile=False,
+        )  # fmt: skip
+        _filing, created = KioskFiling.objects.get_or_create(
+            submission=submission, defaults={"kiosk": kiosk, "visit": visit, "place": kiosk.place}
+        )
+        if created:
+            audit_record(action=AuditEvent.Action.CREATE, object_type="counter.kioskfiling", object_id=submission.pk,
+                         department_code=submission.department.code, fields=["place"],
+                         purpose="避難所の受付端末での申請", detail=f"kiosk={kiosk.pk}")  # fmt: skip
+    return submission

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import booking_views, views
+from . import booking_views, kiosk_views, views
 
 app_name = "counter"
 
@@ -21,6 +21,21 @@ urlpatterns = [
     path("staff/counter/drafts/<uuid:draft_id>/<slug:page_id>/", views.page, name="page"),
     path("staff/counter/filed/<uuid:submission_id>/", views.filed, name="filed"),
     path("staff/counter/filed/<uuid:submission_id>/receipt.pdf", views.receipt_pdf, name="receipt_pdf"),
+    # Shelter kiosks: staff enrol and revoke them; the kiosk's own pages carry its cookie.
+    path("staff/counter/kiosks/", kiosk_views.kiosks, name="kiosks"),
+    path("staff/counter/kiosks/<uuid:kiosk_id>/revoke/", kiosk_views.kiosk_revoke, name="kiosk_revoke"),
+    path("kiosk/", kiosk_views.kiosk_home, name="kiosk_home"),
+    path("kiosk/start/", kiosk_views.kiosk_start, name="kiosk_start"),
+    path("kiosk/end/", kiosk_views.kiosk_end, name="kiosk_end"),
+    path("kiosk/timeout/", kiosk_views.kiosk_timeout, name="kiosk_timeout"),
+    path("kiosk/drafts/<uuid:draft_id>/check/", kiosk_views.kiosk_check, name="kiosk_check"),
+    path("kiosk/drafts/<uuid:draft_id>/<slug:page_id>/", kiosk_views.kiosk_page, name="kiosk_page"),
+    path("kiosk/filed/<uuid:submission_id>/", kiosk_views.kiosk_filed, name="kiosk_filed"),
+    path(
+        "kiosk/filed/<uuid:submission_id>/receipt.pdf",
+        kiosk_views.kiosk_receipt_pdf,
+        name="kiosk_receipt_pdf",
+    ),
     # Bookings (来庁予約): staff.
     path("staff/bookings/", booking_views.day, name="booking_day"),
     path("staff/bookings/<uuid:booking_id>/check-in/", booking_views.check_in, name="booking_check_in"),
