@@ -3,6 +3,7 @@ revealing a My Number, erasing what passed its retention, rotating keys."""
 
 from __future__ import annotations
 
+import errno
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from datetime import datetime, timedelta
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import registry
 from .audit import audit_record, audited
@@ -19,7 +21,7 @@ from .crypto import keyring
 from .fields import encrypted_fields
 from .holders import MyNumberHolder, may_reveal
 from .models import AuditEvent, ErasureRecord, StoredFile
-from .uploads import CleanFile, file_storage, inspect_upload
+from .uploads import CleanFile, UploadRejected, file_storage, inspect_upload
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +48,7 @@ def file_store(
     )
     with audited(action=AuditEvent.Action.CREATE, object_type="privacy.storedfile", object_id=file_id,
                  department_code=getattr(department, "code", ""), fields=["content"]) as audit:  # fmt: skip
-        stored_name = storage.save(storage_name, ContentFile(clean.content))
+        stored_name = _storage_save(storage, storage_name, clean.content, file_id=file_id)
         try:
             with transaction.atomic():
                 stored = StoredFile.objects.create(
@@ -70,6 +72,31 @@ def file_store(
             storage.delete(stored_name)  # nothing half-written: no orphan content
             raise
     return stored
+
+
+STORAGE_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
+
+
+def _storage_save(storage, name: str, content: bytes, *, file_id) -> str:
+    """Save to the storage; a disk that is full (or failing) leaves no partial file and gives the
+    citizen a plain message instead of an error page."""
+    try:
+        return storage.save(name, ContentFile(content))
+    except OSError as exc:
+        try:
+            if storage.exists(name):
+                storage.delete(name)  # what was written before the disk filled up
+        except OSError:
+            logger.warning("partial upload could not be removed file_id=%s", file_id)
+        logger.error("upload not stored file_id=%s errno=%s", file_id, exc.errno)
+        if exc.errno in STORAGE_FULL_ERRNOS:
+            raise UploadRejected(
+                _("保存する場所がいっぱいのため、ファイルを保存できませんでした。時間をおいてもう一度お試しください。"),
+                "storage_full",
+            ) from exc
+        raise UploadRejected(
+            _("ファイルを保存できませんでした。時間をおいてもう一度お試しください。"), "storage_error"
+        ) from exc
 
 
 def file_store_generated(
