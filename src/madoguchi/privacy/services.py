@@ -91,7 +91,9 @@ def _storage_save(storage, name: str, content: bytes, *, file_id) -> str:
         logger.error("upload not stored file_id=%s errno=%s", file_id, exc.errno)
         if exc.errno in STORAGE_FULL_ERRNOS:
             raise UploadRejected(
-                _("保存する場所がいっぱいのため、ファイルを保存できませんでした。時間をおいてもう一度お試しください。"),
+                _(
+                    "保存する場所がいっぱいのため、ファイルを保存できませんでした。時間をおいてもう一度お試しください。"
+                ),
                 "storage_full",
             ) from exc
         raise UploadRejected(
