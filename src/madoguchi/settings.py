@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "madoguchi.paper",
     "madoguchi.dx",
     "madoguchi.dashboards",
+    "madoguchi.disaster",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("madoguchi.paper.urls")),
     path("", include("madoguchi.dashboards.urls")),
     path("", include("madoguchi.dx.urls")),
+    path("", include("madoguchi.disaster.urls")),
     path("", include("madoguchi.cases.export_urls")),
     path("api/v1/", include("madoguchi.cases.api_urls")),
     path("admin/", admin.site.urls),

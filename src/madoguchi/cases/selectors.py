@@ -51,6 +51,8 @@ class QueueFilter:
     due_soon: bool = False
     q: str = ""
     sort: str = "due"
+    town: str = ""  # the disaster triage's 町字 ("-": none matched)
+    estimate: str = ""  # the disaster triage's damage estimate ("-": not given)
 
 
 def queue(*, user, department_id: int, filters: QueueFilter) -> QuerySet[Case]:
@@ -85,6 +87,10 @@ def queue(*, user, department_id: int, filters: QueueFilter) -> QuerySet[Case]:
                              due_on__lte=add_business_days(today, 3))  # fmt: skip
     if filters.q:
         cases = cases.filter(_search(filters.q))
+    if filters.town:
+        cases = cases.filter(triage__town="" if filters.town == "-" else filters.town)
+    if filters.estimate:
+        cases = cases.filter(triage__estimate="" if filters.estimate == "-" else filters.estimate)
     return cases.order_by(*SORTS.get(filters.sort, SORTS["due"]))
 
 

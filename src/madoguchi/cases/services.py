@@ -71,6 +71,16 @@ def applicant_of(definition: dict, data: dict) -> tuple[str, str]:
     return name[:120], kana[:120]
 
 
+_CASE_OPENED_HOOKS: list = []
+
+
+def on_case_opened(hook) -> None:
+    """Register ``hook(case=..., submission=...)``, called inside the transaction that opens a case
+    (keep it cheap: every submission pays for it). The disaster triage uses it."""
+    if hook not in _CASE_OPENED_HOOKS:
+        _CASE_OPENED_HOOKS.append(hook)
+
+
 def cases_open(*, submission) -> list[Case]:
     """Open the case(s) of a new submission in its department (inside the submission's transaction)."""
     definition = submission.version.definition
@@ -84,6 +94,8 @@ def cases_open(*, submission) -> list[Case]:
         due_on=add_business_days(received, definition["processing_days"]),
     )  # fmt: skip
     CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.STATUS, to_status=flow.initial, comment="受付")
+    for hook in _CASE_OPENED_HOOKS:
+        hook(case=case, submission=submission)
     return [case]
 
 

@@ -57,6 +57,7 @@ def _filters(params) -> selectors.QueueFilter:
         filed_as=params.get("filed_as", ""), received_from=_date(params.get("from", "")), received_to=_date(params.get("to", "")),
         assignee=params.get("assignee", ""), overdue=params.get("overdue") == "1", due_soon=params.get("due_soon") == "1",
         q=params.get("q", "")[:100], sort=params.get("sort", "due"),
+        town=params.get("town", "")[:60], estimate=params.get("estimate", "")[:12],
     )  # fmt: skip
 
 

@@ -11,7 +11,9 @@ from madoguchi.organisations.selectors import department_list_visible
 
 @public
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html")
+    from madoguchi.disaster.selectors import active_disaster
+
+    return render(request, "core/home.html", {"disaster": active_disaster()})
 
 
 @staff_required()

@@ -622,6 +622,8 @@ def package_search(params: dict, caller: Caller) -> dict:
         ordering = ckan_search.order_by(sort)
     except QueryError as exc:
         raise SearchQueryError(str(exc)) from None
+    if not _str(params, "sort", ""):
+        ordering = ["-urgent", *ordering]  # the default order: disaster mode's urgent datasets first
     queryset = search_queryset(q, fq_list, standards=standards)
     count = queryset.count()
     memo: dict = {}

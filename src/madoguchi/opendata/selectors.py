@@ -149,7 +149,8 @@ def catalogue_search(
     Each facet counts over the datasets the other filters select (as CKAN's faceted search does).
     """
     filters = {k: v for k, v in (filters or {}).items() if v}
-    datasets = _filtered(query, filters).order_by(*SORTS.get(sort, SORTS["modified"]))
+    # Disaster mode's urgent datasets first.
+    datasets = _filtered(query, filters).order_by("-urgent", *SORTS.get(sort, SORTS["modified"]))
     result = list(datasets.prefetch_related("tags"))
     facets = []
 

@@ -17,6 +17,9 @@ def catalogue_view(request: HttpRequest) -> HttpResponse:
     department = request.GET.get("department", "")
     event = request.GET.get("event", "")
     procedures = catalogue(query=query, department=department, life_event=event)
+    from madoguchi.disaster.selectors import first_in_catalogue
+
+    procedures = first_in_catalogue(procedures)
     departments = (
         Department.objects.filter(procedures__isnull=False, is_active=True).distinct().order_by("sort_order")
     )

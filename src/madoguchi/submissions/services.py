@@ -36,10 +36,14 @@ def _lifetime(user) -> timedelta:
 
 
 def draft_start(*, procedure: Procedure, user=None, session_key: str = "") -> Draft:
-    """A new draft, bound to the version published now."""
+    """A new draft, bound to the version published now, with the initial answers registered for
+    its procedure (``initial.py``)."""
+    from .initial import initial_answers
+
     authenticated = user is not None and user.is_authenticated
     return Draft.objects.create(
         version=procedure.current_version,
+        data=initial_answers(procedure.slug),
         user=user if authenticated else None,
         session_key="" if authenticated else session_key,
         expires_at=timezone.now() + _lifetime(user),
