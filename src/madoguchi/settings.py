@@ -141,9 +141,14 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'madoguchi.sqlite3'}"),
-        conn_max_age=int(env("MADOGUCHI_DB_CONN_MAX_AGE", "0")),
     )
 }
+# Persistent connections on PostgreSQL (a new connection costs more than a whole simple request),
+# checked before reuse so that a restarted server is reconnected to transparently.
+DATABASES["default"]["CONN_MAX_AGE"] = int(
+    env("MADOGUCHI_DB_CONN_MAX_AGE", "60" if "postgres" in DATABASES["default"]["ENGINE"] else "0")
+)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
@@ -247,14 +252,16 @@ MADOGUCHI_OIDC_MFA_ACR = env_list("MADOGUCHI_OIDC_MFA_ACR", "")
 # Caches: nothing a web process keeps in memory may matter to another one (docs/operations.md,
 # "Several processes and hosts"). The rate-limit counters and anything put in the default cache
 # live in the database, so every web process on every host sees the same values
-# (`manage.py createcachetable`). MADOGUCHI_CACHE=locmem keeps the default cache in each
-# process's memory: only for one process, never behind a load balancer.
+# (`manage.py createcachetable` for the default cache; a migrated table for the counters).
+# MADOGUCHI_CACHE=locmem keeps the default cache in each process's memory: only for one
+# process, never behind a load balancer.
 SHARED_CACHE = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "madoguchi_cache"}
 CACHES = {
     "default": {**SHARED_CACHE, "KEY_PREFIX": "c"}
     if env("MADOGUCHI_CACHE", "database") == "database"
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "ratelimit": SHARED_CACHE,
+    # Rate-limit counters: one row per key and window, counted with one statement (core/counters.py).
+    "ratelimit": {"BACKEND": "madoguchi.core.counters.CounterCache"},
 }
 RATELIMIT_USE_CACHE = "ratelimit"
 # Requests per client address: "count/period" (s, m, h, d; e.g. "30/10m").

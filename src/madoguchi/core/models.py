@@ -1,4 +1,5 @@
-"""Models of the base app: the heartbeat of each background worker (see ``core/worker.py``)."""
+"""Models of the base app: the heartbeat of each background worker (see ``core/worker.py``) and the
+rate limits' counters (``core/counters.py``)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -27,3 +28,21 @@ class WorkerHeartbeat(models.Model):
 
 
 no_personal_data(WorkerHeartbeat, "バックグラウンド処理のプロセスの稼働記録（個人情報を含まない）")
+
+
+class RateCounter(models.Model):
+    """One counter of the rate limits (``core/counters.py``): hits of one key in one time window."""
+
+    key = models.CharField(_("キー"), max_length=250, primary_key=True)
+    value = models.BigIntegerField(_("回数"), default=0)
+    expires = models.DateTimeField(_("期限"), db_index=True)
+
+    class Meta:
+        verbose_name = _("回数制限のカウンタ")
+        verbose_name_plural = _("回数制限のカウンタ")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+no_personal_data(RateCounter, "回数制限の計数（接続元アドレスのハッシュと回数のみ）")

@@ -122,18 +122,37 @@ def _answer_address(submission) -> str | None:
     return None
 
 
-def receipt_notify(*, submission) -> Notice | None:
-    """The receipt: a notice to the account that filed; without one, an e-mail to an address in the answers."""
+def receipt_notify(*, submission) -> None:
+    """The receipt: a notice to the account that filed; without one, an e-mail to an address in the answers.
+
+    Called inside the submission's transaction. The notice is made by the worker: its task row is
+    written in this transaction, so it commits with the submission or not at all (an outbox), and
+    the request that files an application does one insert instead of rendering the message.
+    """
     user = submission.user
     if user is not None and user.is_active:
-        return _safely(lambda: notify(user=user, kind=RECEIPT, context=submission_context(submission),
-                                      submission=submission))  # fmt: skip
+        from madoguchi.submissions.tasks import send_submission_receipt
+
+        send_submission_receipt.enqueue(submission_id=str(submission.pk))
+        return None
     if _answer_address(submission):
         from .tasks import send_anonymous_receipt
 
         submission_id = str(submission.pk)
         transaction.on_commit(lambda: send_anonymous_receipt.enqueue(submission_id=submission_id))
     return None
+
+
+def receipt_notice_make(*, submission) -> Notice | None:
+    """The receipt notice of a submission, once: a task run again (a worker killed mid-way) makes no second."""
+    user = submission.user
+    if user is None or not user.is_active:
+        return None
+    existing = Notice.objects.filter(submission=submission, kind=RECEIPT).first()
+    if existing is not None:
+        return existing
+    return _safely(lambda: notify(user=user, kind=RECEIPT, context=submission_context(submission),
+                                  submission=submission))  # fmt: skip
 
 
 def case_notify(*, case, kind: str) -> Notice | None:

@@ -92,15 +92,12 @@ def submission_create(
     reload returns the submission already made. Atomic: the submission, its files'
     retention, the draft's deletion and the audit row commit together or not at all.
     """
-    existing = Submission.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing
     try:
         with audited_atomic(action=AuditEvent.Action.CREATE, object_type="submissions.submission",
                             fields=["data"], purpose="申請の受付", actor=entered_by or user) as audit:  # fmt: skip
             draft = (
                 Draft.objects.select_for_update()
-                .select_related("version__procedure")
+                .select_related("version__procedure__department")
                 .filter(pk=draft_id)
                 .first()
             )
@@ -134,10 +131,13 @@ def submission_create(
 
             if learn_profile:
                 learn_from_submission(submission=submission)
-            audit.success(object_id=submission.pk, department_code=submission.department.code)
             from madoguchi.notifications.services import receipt_notify
 
-            receipt_notify(submission=submission)  # a notice now, its e-mail by the worker after the commit
+            receipt_notify(
+                submission=submission
+            )  # queued with the submission: made and e-mailed by the worker
+            # Last: the audit row locks the chain's head until the commit, so nothing may follow it.
+            audit.success(object_id=submission.pk, department_code=submission.department.code)
     except IntegrityError:
         # Another request with the same key won the race; it is the submission.
         existing = Submission.objects.filter(idempotency_key=idempotency_key).first()
@@ -158,12 +158,10 @@ def _insert(draft, data, key, user, channel, now, retain_until, entered_by=None)
     if filer.error:
         raise SubmissionInvalid([filer.error])
     agent = filer.agent
-    for _attempt in range(5):
-        receipt = new_receipt_number()
-        if not Submission.objects.filter(receipt_number=receipt).exists():
-            break
+    # 64 random bits: a clash is not expected in the life of the system; if one came, the unique
+    # constraint would refuse it and the citizen would simply send again (nothing is stored).
     return Submission.objects.create(
-        receipt_number=receipt, idempotency_key=key, version=draft.version, procedure=procedure,
+        receipt_number=new_receipt_number(), idempotency_key=key, version=draft.version, procedure=procedure,
         department=procedure.department, user=user if user is not None and user.is_authenticated else None,
         data=data, channel=channel, submitted_at=now, retain_until=retain_until, agent=agent, filed_as=filed_as,
         entered_by=entered_by,

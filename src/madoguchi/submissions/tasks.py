@@ -1,9 +1,10 @@
 """Background work of submissions.
 
-The receipt is a notice made by ``madoguchi.notifications.services.receipt_notify`` in the
-submission's own transaction (or, without an account, an e-mail to an address in the answers); its
-e-mail is the notifications app's task. ``send_submission_receipt`` stays for tasks queued before
-that change, so that none is lost on the upgrade; remove it in a later release.
+``send_submission_receipt`` makes the receipt notice of a submission filed from an account (its
+e-mail is then the notifications app's task). It is queued inside the submission's transaction by
+``madoguchi.notifications.services.receipt_notify``, so the task row commits with the submission;
+run twice, it makes one notice. A filing without an account gets its receipt by e-mail only
+(``send_anonymous_receipt`` in the notifications app).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from .models import Submission
 
 @task()
 def send_submission_receipt(*, submission_id: str) -> None:
-    from madoguchi.notifications.services import receipt_notify
+    from madoguchi.notifications.services import receipt_notice_make
 
     submission = (
         Submission.objects.select_related("department", "user", "version").filter(pk=submission_id).first()
@@ -24,4 +25,4 @@ def send_submission_receipt(*, submission_id: str) -> None:
     if submission is None:
         return
     with transaction.atomic():
-        receipt_notify(submission=submission)
+        receipt_notice_make(submission=submission)
