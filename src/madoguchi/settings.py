@@ -97,6 +97,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that shedding an overload costs almost nothing (docs/operations.md "Overload").
+    "madoguchi.core.overload.AdmissionControlMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -115,7 +117,8 @@ MIDDLEWARE = [
 
 if IS_PRODUCTION:
     # Static files (after `manage.py collectstatic`) served by the application itself.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                      "whitenoise.middleware.WhiteNoiseMiddleware")  # fmt: skip
 
 ROOT_URLCONF = "madoguchi.urls"
 WSGI_APPLICATION = "madoguchi.wsgi.application"
@@ -273,6 +276,21 @@ MADOGUCHI_RATE_LIMITS = {
     "lookup": env("MADOGUCHI_RATE_LIMIT_LOOKUP", "120/m"),
     "opendata_api": env("MADOGUCHI_RATE_LIMIT_OPENDATA_API", "600/m"),  # CKAN API, per address
 }
+
+# Overload (docs/operations.md "Overload"). Per web process: at most MAX_CONCURRENT requests are
+# worked at once; one that waits longer than ADMISSION_WAIT_MS for a slot, or that waited longer than
+# MAX_QUEUE_MS in front of the application (the proxy's X-Request-Start), gets 503 with Retry-After.
+# The default leaves two of the server's threads (MADOGUCHI_WEB_THREADS) free to answer those quickly.
+MADOGUCHI_WEB_THREADS = int(env("MADOGUCHI_WEB_THREADS", "8"))
+MADOGUCHI_MAX_CONCURRENT = int(env("MADOGUCHI_MAX_CONCURRENT", str(max(1, MADOGUCHI_WEB_THREADS - 2))))
+MADOGUCHI_ADMISSION_WAIT_MS = int(env("MADOGUCHI_ADMISSION_WAIT_MS", "500"))
+MADOGUCHI_MAX_QUEUE_MS = int(env("MADOGUCHI_MAX_QUEUE_MS", "1000"))  # 0: ignore X-Request-Start
+MADOGUCHI_OVERLOAD_RETRY_AFTER = int(env("MADOGUCHI_OVERLOAD_RETRY_AFTER", "30"))  # seconds
+# Web processes only (workers, migrations and commands have none): a statement running longer, or
+# waiting for a lock longer, fails with a clear page instead of hanging. 0 = no limit. Off in the
+# test profile by default (tests that need them set them), so a loaded CI machine fails no test.
+MADOGUCHI_DB_STATEMENT_TIMEOUT_MS = int(env("MADOGUCHI_DB_STATEMENT_TIMEOUT_MS", "0" if IS_TEST else "5000"))
+MADOGUCHI_DB_LOCK_TIMEOUT_MS = int(env("MADOGUCHI_DB_LOCK_TIMEOUT_MS", "0" if IS_TEST else "2000"))
 
 # Encryption keys for sensitive fields (docs/security.md). In development a key
 # file is created under var/keys/ on first use; production must configure keys.

@@ -4,6 +4,10 @@ Counting is django-ratelimit's, on the shared database cache (``CACHES['ratelimi
 so every web process on every host counts together. Above the limit the view is not
 called: the visitor gets 429 with ``Retry-After`` and a plain page, and a log line and
 an audit row record the refusal (without the visitor's input).
+
+When the counters cannot be read or written (the database is locked or down), the limit fails
+closed, as django-ratelimit does: the request is refused with 429 (``Retry-After: 1``). If the audit row cannot be
+written either, the refusal is still answered (and logged), never turned into a 500.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import logging
 from functools import wraps
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.shortcuts import render
 from django_ratelimit.core import get_usage
 
@@ -31,17 +36,24 @@ def rate_limit(group: str, *, setting: str, method: str = "POST"):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             rate = settings.MADOGUCHI_RATE_LIMITS[setting]
-            usage = get_usage(
-                request, group=group, key=client_key, rate=rate, method=[method], increment=True
-            )
+            try:
+                usage = get_usage(
+                    request, group=group, key=client_key, rate=rate, method=[method], increment=True
+                )
+            except DatabaseError as exc:  # the counters are unreadable: fail closed, as django-ratelimit does
+                logger.warning("rate limit counters unavailable group=%s (%s)", group, type(exc).__name__)
+                usage = {"should_limit": True, "time_left": 1}
             if usage is not None and usage["should_limit"]:
                 retry_after = max(1, int(usage["time_left"]))
                 logger.warning("rate limit reached group=%s path=%s", group, request.path)
                 from madoguchi.privacy.audit import audit_record
 
-                audit_record(
-                    action="rate_limited", object_type=f"endpoint.{group}", result="denied", detail=rate
-                )
+                try:
+                    audit_record(
+                        action="rate_limited", object_type=f"endpoint.{group}", result="denied", detail=rate
+                    )
+                except DatabaseError as exc:  # the database is what is overloaded: still answer 429, not 500
+                    logger.warning("rate limit refusal not audited group=%s (%s)", group, type(exc).__name__)
                 response = render(
                     request,
                     "429.html",

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.i18n import set_language as django_set_language
 
 from madoguchi.core.access import public, staff_required
@@ -30,6 +31,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
 
 
 @public
+@never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """For load balancers: 200 when the database answers, 503 otherwise."""
     try:
@@ -38,6 +40,25 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception:
         return JsonResponse({"status": "unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+@public
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """For load balancers and deploys: 200 when this process can take traffic, 503 otherwise.
+
+    Ready = the database answers, every migration is applied and the file storage takes a write.
+    The task queue is reported (how many tasks wait, and for how long the oldest has), but a
+    backlog never makes the process unready: queue work may back up and drain later.
+    Never shed, never rate-limited, never cached, no personal data. docs/operations.md.
+    """
+    from madoguchi.core import readiness
+
+    report = readiness.report()
+    response = JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+    if response.status_code == 503:
+        response["Retry-After"] = "5"
+    return response
 
 
 # Django's own view, which sets the language cookie from a POSTed form (no JavaScript needed).

@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -389,6 +390,10 @@ def _submit(request: HttpRequest, draft) -> HttpResponse:
     except SignatureRefused as exc:
         messages.error(request, exc.message)
         return redirect(_check_url(draft))
+    except (OperationalError, InterfaceError) as exc:  # a lock or statement timeout, a lost connection
+        from madoguchi.core.overload import submission_not_sent
+
+        return submission_not_sent(request, check_url=_check_url(draft), exc=exc)  # rolled back: draft kept
     owned = request.session.get(SESSION_SUBMISSIONS, [])
     if str(submission.pk) not in owned:
         request.session[SESSION_SUBMISSIONS] = [*owned, str(submission.pk)][-20:]
