@@ -67,8 +67,14 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 
 
 def _render(request, template: str, context: dict, status: int = 200) -> HttpResponse:
-    context.setdefault("idle_seconds", services.kiosk_idle_seconds())
-    context["idle_minutes"] = max(1, round(services.kiosk_idle_seconds() / 60))
+    """A kiosk page, never stored by the browser. A page of an open visit (``idle_seconds`` set) refreshes
+    itself to the warning page once the visit has been idle for the idle time less the warning time."""
+    idle = services.kiosk_idle_seconds()
+    context.setdefault("idle_seconds", idle)
+    context["idle_minutes"] = max(1, round(idle / 60))
+    if context["idle_seconds"] and "refresh_to" not in context:
+        context["refresh_after"] = idle - services.kiosk_warning_seconds()
+        context["refresh_to"] = reverse("counter:kiosk_still_there")
     return _no_store(render(request, template, context, status=status))
 
 
@@ -202,6 +208,38 @@ def kiosk_end(request: HttpRequest) -> HttpResponse:
         if visit is not None:
             services.kiosk_visit_end(visit=visit, reason=KioskVisit.EndReason.DONE)
     return _finish(request, "done")
+
+
+@public
+@require_http_methods(["GET"])
+def kiosk_still_there(request: HttpRequest) -> HttpResponse:
+    """The warning before the idle end (WCAG 2.2.1: the applicant is told and can extend the time with one
+    button): 「続ける」 goes back to the form (a request, so the time starts again); without it the page
+    refreshes to the time-out. Showing this page does not count as activity."""
+    kiosk = _kiosk(request)
+    if kiosk is None:
+        return _not_enrolled(request)
+    visit_id = request.session.get(VISIT_KEY)
+    visit = (
+        KioskVisit.objects.filter(pk=visit_id, kiosk=kiosk, ended_at__isnull=True).first()
+        if visit_id
+        else None
+    )
+    if visit is None:
+        return _no_store(redirect(_home_url()))
+    drafts = selectors.kiosk_visit_drafts(visit=visit)
+    filing = visit.filings.order_by("-created_at").first()
+    if drafts:
+        resume_url = _resume_url(drafts[-1])
+    elif filing is not None:
+        resume_url = reverse("counter:kiosk_filed", kwargs={"submission_id": filing.submission_id})
+    else:
+        resume_url = _home_url()
+    warning = services.kiosk_warning_seconds()
+    return _render(request, "counter/kiosk/still_there.html", {
+        "kiosk": kiosk, "resume_url": resume_url, "warning_seconds": warning,
+        "refresh_after": warning, "refresh_to": reverse("counter:kiosk_timeout"),
+    })  # fmt: skip
 
 
 @public

@@ -405,7 +405,12 @@ def counter_submit(*, by, session: CounterSession, draft, token: str, confirmed_
 def kiosk_idle_seconds() -> int:
     from django.conf import settings
 
-    return max(30, int(getattr(settings, "MADOGUCHI_KIOSK_IDLE_SECONDS", 180)))
+    return max(40, int(getattr(settings, "MADOGUCHI_KIOSK_IDLE_SECONDS", 180)))
+
+
+def kiosk_warning_seconds() -> int:
+    """How long the warning before the idle end stays (at least 20 seconds to press 「続ける」: WCAG 2.2.1)."""
+    return max(20, min(60, kiosk_idle_seconds() // 2))
 
 
 def kiosk_enrol(*, by, department, place: str, procedures: list[str]):

@@ -27,6 +27,7 @@ urlpatterns = [
     path("kiosk/", kiosk_views.kiosk_home, name="kiosk_home"),
     path("kiosk/start/", kiosk_views.kiosk_start, name="kiosk_start"),
     path("kiosk/end/", kiosk_views.kiosk_end, name="kiosk_end"),
+    path("kiosk/still-there/", kiosk_views.kiosk_still_there, name="kiosk_still_there"),
     path("kiosk/timeout/", kiosk_views.kiosk_timeout, name="kiosk_timeout"),
     path("kiosk/drafts/<uuid:draft_id>/check/", kiosk_views.kiosk_check, name="kiosk_check"),
     path("kiosk/drafts/<uuid:draft_id>/<slug:page_id>/", kiosk_views.kiosk_page, name="kiosk_page"),
