@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "madoguchi.core.overload.AdmissionControlMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "madoguchi.core.middleware.SessionTouchMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -194,7 +195,9 @@ STAFF_LOGIN_URL = "accounts:staff_login"
 # A request extends the session; 60 minutes without one ends it (idle timeout).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = int(env("MADOGUCHI_IDLE_TIMEOUT_SECONDS", "3600"))
-SESSION_SAVE_EVERY_REQUEST = True
+# Extended by activity: saved when changed, or when its last save is this old (core/middleware.py).
+SESSION_SAVE_EVERY_REQUEST = False
+MADOGUCHI_SESSION_TOUCH_SECONDS = int(env("MADOGUCHI_SESSION_TOUCH_SECONDS", "60"))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
