@@ -90,5 +90,11 @@ bench-ocr: setup
 	@bash scripts/ensure-ocr.sh bench
 	@$(PY) bench/ocr/run.py $(BENCH_OCR_ARGS)
 
+## gunicorn (sync, gthread) against granian on PostgreSQL: requests/s, p50/p99, memory (docs/performance.md).
+.PHONY: bench-servers
+bench-servers: setup
+	@bash scripts/ensure-bench-tools.sh
+	@bash bench/servers/run.sh
+
 clean:
 	rm -rf $(VENV) node_modules var
