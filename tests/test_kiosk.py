@@ -327,3 +327,54 @@ def test_idle_time_is_a_setting_with_a_floor(settings):
     assert services.kiosk_idle_seconds() == 40 and services.kiosk_warning_seconds() == 20
     settings.MADOGUCHI_KIOSK_IDLE_SECONDS = 600
     assert services.kiosk_idle_seconds() == 600 and services.kiosk_warning_seconds() == 60
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_filing_stuck_on_a_lock_says_not_sent_keeps_the_answers_and_files_once_later(
+    shisanzei_clerk, settings
+):
+    """Another transaction holds the draft's row; the web lock timeout ends the wait: the check page
+    again with 503 and Retry-After, no submission, the answers kept; sending again files it once."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a row lock that the web request waits on: PostgreSQL (SQLite locks the whole file)")
+    settings.MADOGUCHI_DB_LOCK_TIMEOUT_MS = 300
+    settings.MADOGUCHI_DB_STATEMENT_TIMEOUT_MS = 5000
+    client = Client()
+    _enrol(client, shisanzei_clerk)
+    check = _walk(client, _start(client), "山田")
+    token = re.search(r'name="token" value="([^"]+)"', client.get(check).content.decode()).group(1)
+    draft = Draft.objects.get()
+    held, done = threading.Event(), threading.Event()
+
+    def hold_the_draft():
+        try:
+            with transaction.atomic():
+                Draft.objects.select_for_update().get(pk=draft.pk)
+                held.set()
+                done.wait(timeout=20)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_draft)
+    holder.start()
+    try:
+        assert held.wait(timeout=10)
+        connection.close()  # the request opens a new (web) connection, with the timeouts
+        started = time.monotonic()
+        response = client.post(check, {"token": token})
+        elapsed = time.monotonic() - started
+    finally:
+        done.set()
+        holder.join(timeout=20)
+    assert response.status_code == 503 and int(response["Retry-After"]) > 0, response.status_code
+    body = response.content.decode()
+    assert "申請はまだ送信されていません" in body and "山田" in body and elapsed < 4.0
+    assert Submission.objects.count() == 0 and Draft.objects.get(pk=draft.pk).data == draft.data
+    again = client.post(check, {"token": token})
+    assert again.status_code == 302 and Submission.objects.count() == 1
+    assert KioskFiling.objects.get().place == PLACE

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core import signing
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -406,11 +407,43 @@ def kiosk_check(request: HttpRequest, kiosk, visit, draft_id) -> HttpResponse:
                 error = _("入力内容に不足があります。もう一度確かめてください。")
             except submission_services.DraftGone:
                 error = _("この申請書は受け付けられません。すでに受け付けたか、消されています。")
+            except (
+                OperationalError,
+                InterfaceError,
+            ) as exc:  # a lock or statement timeout, a lost connection
+                return _not_sent(request, kiosk, draft, exc)
     return _render(request, "counter/kiosk/check.html", {
         "kiosk": kiosk, "draft": draft, "error": error,
         "sections": answers_summary(draft.version.definition, draft.data, language, include_unanswered=True),
         "procedure_name": localised(draft.version.definition["name"], language),
     }, status=400 if error else 200)  # fmt: skip
+
+
+def _not_sent(request, kiosk, draft, exc) -> HttpResponse:
+    """The database failed during the filing: ``submission_create`` is one transaction, so nothing was
+    stored and the draft keeps every answer. The applicant is told, on the check page, to send again (the
+    same token: never twice)."""
+    import logging
+
+    from django.db import connection
+
+    logging.getLogger(__name__).warning(
+        "kiosk submission not sent: the database failed (%s)", type(exc).__name__
+    )
+    try:
+        if not connection.is_usable():
+            connection.close()
+    except Exception:
+        connection.close()
+    retry_after = int(getattr(settings, "MADOGUCHI_OVERLOAD_RETRY_AFTER", 30))
+    response = _render(request, "counter/kiosk/check.html", {
+        "kiosk": kiosk, "draft": draft, "procedure_name": localised(draft.version.definition["name"], current_language()),
+        "sections": answers_summary(draft.version.definition, draft.data, current_language(), include_unanswered=True),
+        "error": _("混み合っているため、申請はまだ送信されていません。入力した内容は残っています。"
+                   "少し待ってから、もう一度「この内容で申請する」を押してください。"),
+    }, status=503)  # fmt: skip
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _token(request):
