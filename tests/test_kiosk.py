@@ -378,3 +378,18 @@ def test_a_filing_stuck_on_a_lock_says_not_sent_keeps_the_answers_and_files_once
     again = client.post(check, {"token": token})
     assert again.status_code == 302 and Submission.objects.count() == 1
     assert KioskFiling.objects.get().place == PLACE
+
+
+def test_kiosk_drafts_start_with_the_registered_initial_answers(kiosk_client):
+    """The disaster mode pre-sets 罹災原因 through draft_start's initial answers: kiosk drafts get them too."""
+    from madoguchi.submissions import initial
+
+    def provider():
+        return {"cause": "tsunami"}
+
+    initial.register_initial_answers("risai_shomei", provider)
+    try:
+        _start(kiosk_client)
+    finally:
+        initial._PROVIDERS["risai_shomei"].remove(provider)
+    assert Draft.objects.get(kiosk__isnull=False).data.get("cause") == "tsunami"
