@@ -195,10 +195,6 @@ def test_queue_time_is_read_in_seconds_milliseconds_or_microseconds():
 
 
 def test_a_shed_is_logged_at_most_once_per_interval_without_the_request(caplog):
-    class Request:
-        path_info = "/apply/0f6c7e0e-0000-4000-8000-000000000000/check/"
-        method = "POST"
-
     overload.stats.last_log = 0.0
     with caplog.at_level(logging.WARNING, logger="madoguchi.core.overload"):
         for _ in range(50):
