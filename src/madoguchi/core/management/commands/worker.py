@@ -24,11 +24,10 @@ class Command(DbWorkerCommand):
 
     def handle(self, *args, heartbeat_seconds=None, **options):
         reload = options.get("reload") and not options.get("batch")
-        # With --reload the parent process only restarts the child; the child does the work and beats.
+        # With --reload the parent process only restarts the child; the child (whose default id is made
+        # in its own process) does the work and beats.
         if reload and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true":
             return super().handle(*args, **options)
-        if reload:
-            options["worker_id"] = default_worker_id()  # the child's own id, not the parent's
         kwargs = {"beat_seconds": heartbeat_seconds} if heartbeat_seconds else {}
         heartbeat = Heartbeat(options["worker_id"], **kwargs)
         heartbeat.start()
