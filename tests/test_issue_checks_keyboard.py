@@ -71,9 +71,8 @@ def test_a_procedure_is_filed_with_the_keyboard_alone(live_server, citizen_erin,
     procedures_load_from_files()
     definition = next(p.data for p in parse_files()[0] if p.id == SLUG)
     page = new_page(width=390, height=844)
-    page.goto(
-        live_server.url + "/account/login/", timeout=60_000
-    )  # the live server's first answer is slow on a busy machine
+    # The live server's first answer can be slow on a busy machine.
+    page.goto(live_server.url + "/account/login/", timeout=60_000)
     tab_to(page, lambda n, t, v, text, tag: n == "username")
     page.keyboard.type(citizen_erin.email)
     tab_to(page, lambda n, t, v, text, tag: n == "password")
