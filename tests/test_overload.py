@@ -113,7 +113,7 @@ def test_above_the_limit_requests_get_503_at_once_while_admitted_ones_succeed(ti
             assert response["headers"]["Retry-After"] == "30"
             assert response["headers"]["X-Madoguchi-Shed"] == "busy"
             assert "no-store" in response["headers"]["Cache-Control"]
-            assert response["seconds"] < 1.0  # the 200 ms wait for a slot, then at once
+            assert response["seconds"] < 1.5  # the 200 ms wait for a slot, then at once
             assert response["seconds"] >= 0.15  # it did wait for a slot before giving up
             assert "ただいま混み合っています" in response["body"]
             assert "30秒ほど待ってから" in response["body"]
