@@ -4,6 +4,7 @@ form's own questions, one check page, one send. Thin: the work is in services.bu
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -146,6 +147,15 @@ def bundle_check(request: HttpRequest, bundle_id) -> HttpResponse:
                 messages.error(request, _("入力内容に不足があります。もう一度確かめてください。"))
             except SignatureRefused as exc:
                 messages.error(request, exc.message)
+            except (
+                OperationalError,
+                InterfaceError,
+            ) as exc:  # a lock or statement timeout, a lost connection
+                from madoguchi.core.overload import submission_not_sent
+
+                # All or none: rolled back, every draft of the bundle kept.
+                check_url = reverse("submissions:bundle_check", kwargs={"bundle_id": bundle.pk})
+                return submission_not_sent(request, check_url=check_url, exc=exc)
             else:
                 return redirect("submissions:bundle_done", bundle_id=bundle.pk)
         return redirect("submissions:bundle_check", bundle_id=bundle.pk)
