@@ -285,10 +285,12 @@ def test_triage_counts_by_town_and_estimate_scoped_and_linked_to_the_queue(
     assert triage_summary(department=department("kaigo-hoken")).total == 0
     # a closed case leaves the table
     from madoguchi.cases.models import Case
+    from madoguchi.cases.services import case_transition
 
-    Case.objects.filter(pk=a.pk).update(closed_at=timezone.now())
-    assert triage_summary(department=shisanzei).total == 3
-    Case.objects.filter(pk=a.pk).update(closed_at=None)
+    b = _risai(citizen_erin, "石巻市渡波1", "zenkai")
+    assert triage_summary(department=shisanzei).total == 5
+    case_transition(by=shisanzei_handler, case=b, to_status="withdrawn")
+    assert triage_summary(department=shisanzei).total == 4 and TriageEntry.objects.get(case=b).open is False
 
     login_verified(client, kaigo_alice)
     assert client.get(reverse("disaster:triage")).status_code == 404
@@ -307,7 +309,7 @@ def test_triage_counts_by_town_and_estimate_scoped_and_linked_to_the_queue(
     others = (
         Case.objects.exclude(pk=a.pk).filter(procedure__slug=RISAI).values_list("receipt_number", flat=True)
     )
-    shown = [r for r in others if r in queue]
+    shown = [r for r in others if r in queue]  # (b is withdrawn: not in the open queue)
     assert len(shown) == 1  # the other 渡波 zenkai case only
     unknown = client.get(reverse("cases:queue") + "?department=shisanzei&town=-").content.decode()
     assert sum(r in unknown for r in others) == 1

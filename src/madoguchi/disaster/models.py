@@ -71,10 +71,14 @@ class TriageEntry(models.Model):
     town = models.CharField(max_length=60, blank=True)
     estimate = models.CharField(max_length=12, blank=True)
     opened_at = models.DateTimeField()
+    # Follows the case (signals.py): counting needs no join with the cases table.
+    open = models.BooleanField(default=True)
 
     class Meta:
         indexes = [
-            models.Index(fields=["department", "town", "estimate"], name="disaster_triage_group"),
+            models.Index(
+                fields=["department", "open", "town", "estimate"], name="disaster_triage_open_group"
+            ),
             models.Index(fields=["department", "opened_at"], name="disaster_triage_opened"),
         ]
 

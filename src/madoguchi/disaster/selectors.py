@@ -70,11 +70,11 @@ def _disaster_window(disaster: Disaster) -> Q:
 
 def triage_summary(*, department, disaster: Disaster | None = None) -> TriageSummary:
     """Open 罹災証明 cases of the department counted by town × the applicant's estimate, in one
-    GROUP BY. ``disaster`` narrows to the cases opened since it was declared (until the next
+    GROUP BY over the triage rows alone (their ``open`` follows the case). ``disaster`` narrows to the cases opened since it was declared (until the next
     declaration). Towns are sorted by their total, largest first; "" (不明) last."""
     from .services import ESTIMATES
 
-    entries = TriageEntry.objects.filter(department=department, case__closed_at__isnull=True)
+    entries = TriageEntry.objects.filter(department=department, open=True)
     if disaster is not None:
         entries = entries.filter(_disaster_window(disaster))
     counts: dict[str, dict[str, int]] = {}

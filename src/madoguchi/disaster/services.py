@@ -207,6 +207,14 @@ def triage_record(*, case, submission) -> None:
                                opened_at=submission.submitted_at)  # fmt: skip
 
 
+def triage_follow_case(*, case) -> None:
+    """Keep a triage row's ``open`` with its case (a case is closed in one place, ``cases.services._move``,
+    which saves it): one UPDATE by primary key that matches nothing for other procedures."""
+    TriageEntry.objects.filter(case_id=case.pk).exclude(open=case.closed_at is None).update(
+        open=case.closed_at is None
+    )
+
+
 def triage_backfill(*, batch_size: int = 500) -> int:
     """Triage rows for 罹災証明 cases opened before the hook existed. Returns how many were made.
     The answers are decrypted to read the address: one audit row for the run."""
@@ -222,7 +230,7 @@ def triage_backfill(*, batch_size: int = 500) -> int:
     for case in cases.iterator(chunk_size=batch_size):
         town, estimate = triage_fields(case.submission.data)
         pending.append(TriageEntry(case=case, department_id=case.department_id, town=town, estimate=estimate,
-                                   opened_at=case.submission.submitted_at))  # fmt: skip
+                                   opened_at=case.submission.submitted_at, open=case.closed_at is None))  # fmt: skip
         if len(pending) >= batch_size:
             made += len(TriageEntry.objects.bulk_create(pending, ignore_conflicts=True))
             pending = []
