@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# make bench-surge: the day after a disaster on this machine (issue 11). PostgreSQL (a fresh database),
+# several web processes (gunicorn gthread unless SURGE_SERVER says otherwise) and several background
+# workers, driven by wrk + bench/surge/action.lua on loopback, one wrk process per action, bounded in
+# time. Phases (docs/performance.md, "Surge (issue 11)"):
+#   mixed        64 clients: reading pages 45 %, filing 罹災証明 25 %, My page 12 %, logging in 3 %
+#                (with think time: a log-in costs ~0.7 s of CPU), staff working the queue 15 %
+#   submit-only  64 clients filing 罹災証明 (with photos), then
+#   bare-only    64 clients on a view that inserts one row: same server, same clients, back to back
+#   overload     the mixed scenario at 3 x 64 clients, wrk --timeout 2s; acknowledged submits
+#                (302 to the receipt) are compared with the submissions stored
+#   scale-N      submit-only with N = 1, 2, 3, 4 web processes, with CPU per kind of process
+#   replay       SURGE_REPLAY=50000: that many more drafts submitted through the submit action,
+#                then checked (exactly once, a case in 資産税課, in the triage view's counts)
+# Results: a Markdown table on stdout and var/bench/surge-results.json.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PY=.venv/bin/python
+PORT=${SURGE_PORT:-8771}
+DB=${SURGE_DB:-madoguchi_surge}
+CLIENTS=${SURGE_CLIENTS:-64}
+OVERLOAD_CLIENTS=${SURGE_OVERLOAD_CLIENTS:-$((CLIENTS * 3))}
+DURATION=${SURGE_DURATION:-20}            # seconds per phase
+SCALE_DURATION=${SURGE_SCALE_DURATION:-12}
+WEB=${SURGE_WEB:-4}                       # web processes
+THREADS=${SURGE_WEB_THREADS:-4}           # threads per web process (gthread)
+WORKERS=${SURGE_WORKERS:-2}               # background workers
+SCALE=${SURGE_SCALE:-"1 2 3 4"}
+DRAFTS=${SURGE_DRAFTS:-16000}
+PHASE_DRAFTS=${SURGE_PHASE_DRAFTS:-7000}  # drafts offered to one phase (each submitted at most once)
+REPLAY=${SURGE_REPLAY:-0}
+REPLAY_MAX_SECONDS=${SURGE_REPLAY_MAX_SECONDS:-3600}  # the replay stops submitting after this long
+PHASES=${SURGE_PHASES:-1}                 # 0: only the replay (with SURGE_REPLAY)
+LOGIN_THINK_MS=${SURGE_LOGIN_THINK_MS:-2000}
+# The server command: %W web processes, %T threads, %P port. Another helper compares granian.
+SERVER=${SURGE_SERVER:-".venv/bin/gunicorn --chdir src --pythonpath ..,. madoguchi.wsgi:application -k gthread -w %W --threads %T -b 127.0.0.1:%P --log-level warning --backlog 2048 --graceful-timeout 5"}
+OUT=var/bench/surge
+command -v wrk >/dev/null || { echo "wrk is needed (Debian package wrk)"; exit 1; }
+export DJANGO_SETTINGS_MODULE=bench.surge.settings PYTHONPATH=src:.
+export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB"
+export MADOGUCHI_DB_CONN_MAX_AGE=${MADOGUCHI_DB_CONN_MAX_AGE:-60}
+# The admission control (src/madoguchi/core/overload.py) sizes itself from the server's threads.
+export MADOGUCHI_WEB_THREADS=$THREADS
+WORKER_CMD=${SURGE_WORKER_CMD:-}
+if [ -z "$WORKER_CMD" ]; then
+  if $PY src/manage.py help worker >/dev/null 2>&1; then WORKER_CMD="$PY src/manage.py worker"; else WORKER_CMD="$PY src/manage.py db_worker"; fi
+fi
+
+rm -rf "$OUT" var/bench/surge-files var/bench/surge-phases.jsonl var/bench/surge-replay.json
+mkdir -p "$OUT"
+T0=$(date +%s)
+echo "surge: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
+bash scripts/ensure-postgres.sh >/dev/null
+psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+$PY src/manage.py migrate --no-input -v 0
+$PY src/manage.py createcachetable
+$PY src/manage.py bench_surge_prepare --drafts "$DRAFTS" --out-dir "$OUT"
+echo "prepared in $(( $(date +%s) - T0 )) s"
+
+PIDS=()
+SERVER_PID=""
+cleanup() {
+  [ -n "$SERVER_PID" ] && kill -9 -- -"$SERVER_PID" 2>/dev/null || true
+  for pid in "${PIDS[@]}"; do kill -- -"$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'cleanup; exit 1' INT TERM
+
+start_server() {  # $1: web processes
+  local cmd=${SERVER//%W/$1}
+  cmd=${cmd//%T/$THREADS}
+  cmd=${cmd//%P/$PORT}
+  setsid bash -c "exec $cmd" >"$OUT/server-$1.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" && return 0; sleep 0.2; done
+  echo "the server did not start:"; tail -20 "$OUT/server-$1.log"; exit 1
+}
+stop_server() {
+  kill -- -"$SERVER_PID" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
+  kill -9 -- -"$SERVER_PID" 2>/dev/null || true
+  while pgrep -g "$SERVER_PID" >/dev/null 2>&1; do sleep 0.2; done
+  SERVER_PID=""
+}
+for i in $(seq 1 "$WORKERS"); do
+  setsid bash -c "exec $WORKER_CMD" >"$OUT/worker-$i.log" 2>&1 &
+  PIDS+=($!)
+done
+
+# run_wrk DIR ACTION CONNECTIONS LINES EXPECT [extra env...] : one wrk process in the background.
+run_wrk() {
+  local dir=$1 action=$2 conns=$3 lines=$4 expect=$5; shift 5
+  [ "$conns" -gt 0 ] || return 0
+  local threads=$(( conns < 2 ? 1 : 2 ))
+  env SURGE_ACTION="$action" SURGE_LINES="$lines" SURGE_THREADS="$threads" SURGE_EXPECT="$expect" "$@" \
+    wrk -t"$threads" -c"$conns" -d"${WRK_SECONDS}s" --timeout "${WRK_TIMEOUT:-8s}" -s bench/surge/action.lua \
+    "http://127.0.0.1:$PORT" >"$dir/wrk-$action.json" 2>&1 &
+  WRK_PIDS+=($!)
+}
+
+# phase NAME KIND CLIENTS SECONDS: KIND is mixed, submit or bare.
+# Every action sends requests for SECONDS, then waits (SURGE_DRAIN_AT) while wrk keeps reading answers
+# for as long as its timeout: every request sent has its answer, or counts as a timeout, before wrk
+# stops, so acknowledged and stored submissions can be compared. Rates are over SECONDS.
+phase() {
+  local name=$1 kind=$2 clients=$3 seconds=$4 dir="$OUT/$1"
+  mkdir -p "$dir"
+  WRK_PIDS=()
+  local timeout=${WRK_TIMEOUT:-8s}
+  WRK_SECONDS=$(( seconds + ${timeout%s} + 1 ))
+  local drain=$seconds
+  if [ "$kind" != bare ]; then
+    $PY bench/surge/surge.py take "$OUT/drafts.txt" "$PHASE_DRAFTS" "$dir/submit-lines.txt" >/dev/null
+  fi
+  $PY bench/surge/surge.py cpu "$dir/cpu-before.json"
+  case $kind in
+    mixed)
+      local read=$(( clients * 45 / 100 )) submit=$(( clients * 25 / 100 )) login=$(( clients * 3 / 100 ))
+      [ "$login" -ge 1 ] || login=1
+      local mypage=$(( clients * 15 / 100 - login ))
+      local staff=$(( clients - read - submit - login - mypage ))
+      echo "$read $submit $mypage $login $staff" >"$dir/split.txt"
+      run_wrk "$dir" read "$read" "$OUT/read.txt" 200 SURGE_DRAIN_AT=$drain
+      run_wrk "$dir" submit "$submit" "$dir/submit-lines.txt" ack SURGE_ONCE=1 SURGE_DRAIN_AT=$drain
+      run_wrk "$dir" mypage "$mypage" "$OUT/mypage.txt" 200 SURGE_DRAIN_AT=$drain
+      run_wrk "$dir" login "$login" "$OUT/login.txt" 302 SURGE_THINK_MS=$LOGIN_THINK_MS SURGE_DRAIN_AT=$drain
+      run_wrk "$dir" staff "$staff" "$OUT/staff.txt" 200 SURGE_DRAIN_AT=$drain ;;
+    submit)
+      run_wrk "$dir" submit "$clients" "$dir/submit-lines.txt" ack SURGE_ONCE=1 SURGE_DRAIN_AT=$drain ;;
+    bare)
+      run_wrk "$dir" bare "$clients" "$OUT/bare.txt" 200 SURGE_DRAIN_AT=$drain ;;
+  esac
+  # CPU per kind of process over the SECONDS of load (the snapshot is taken while wrk still runs).
+  (sleep "$seconds"; $PY bench/surge/surge.py cpu "$dir/cpu-after.json") &
+  local cpu_pid=$!
+  wait "${WRK_PIDS[@]}" || true
+  wait "$cpu_pid" || true
+  $PY bench/surge/surge.py phase "$name" "$dir" "$seconds"
+}
+
+echo "POST /bench/insert - - x=1" >"$OUT/bare.txt"
+start_server "$WEB"
+# Warm-up (not counted): every process imports and connects.
+mkdir -p "$OUT/warm"; WRK_PIDS=(); WRK_SECONDS=3
+$PY bench/surge/surge.py take "$OUT/drafts.txt" 300 "$OUT/warm/submit-lines.txt" >/dev/null
+run_wrk "$OUT/warm" submit 8 "$OUT/warm/submit-lines.txt" ack SURGE_ONCE=1
+run_wrk "$OUT/warm" read 8 "$OUT/read.txt" 200
+run_wrk "$OUT/warm" staff 4 "$OUT/staff.txt" 200
+wait "${WRK_PIDS[@]}" || true
+
+if [ "$PHASES" = 1 ]; then
+phase mixed mixed "$CLIENTS" "$DURATION"
+phase submit-only submit "$CLIENTS" "$DURATION"
+phase bare-only bare "$CLIENTS" "$DURATION"
+WRK_TIMEOUT=2s phase overload mixed "$OVERLOAD_CLIENTS" "$DURATION"
+echo "queue after the overload: $($PY src/manage.py shell --no-imports -v 0 -c "
+from django_tasks_db.models import DBTaskResult
+print(DBTaskResult.objects.filter(status='READY').count(), 'tasks waiting,', DBTaskResult.objects.filter(status='SUCCESSFUL').count(), 'done')")"
+stop_server
+for n in $SCALE; do
+  start_server "$n"
+  phase "scale-$n" submit "$CLIENTS" "$SCALE_DURATION"
+  stop_server
+done
+else
+  stop_server
+fi
+
+if [ "$REPLAY" -gt 0 ]; then
+  T1=$(date +%s)
+  $PY src/manage.py bench_surge_prepare --drafts-only --drafts "$REPLAY" --citizens $(( REPLAY / 10 )) \
+    --uploads 20 --name drafts-replay.txt --out-dir "$OUT"
+  echo "replay: $REPLAY drafts prepared in $(( $(date +%s) - T1 )) s"
+  start_server "$WEB"
+  T2=$(date +%s)
+  round=0
+  while :; do
+    round=$((round + 1))
+    left=$($PY bench/surge/surge.py take "$OUT/drafts-replay.txt" "$REPLAY" "$OUT/replay-left.txt")
+    [ "$left" -gt 0 ] || break
+    [ $(( $(date +%s) - T2 )) -lt "$REPLAY_MAX_SECONDS" ] || { echo "replay: stopped after $REPLAY_MAX_SECONDS s with $left drafts left"; break; }
+    mkdir -p "$OUT/replay-$round"; WRK_PIDS=()
+    cp "$OUT/replay-left.txt" "$OUT/replay-$round/submit-lines.txt"
+    WRK_SECONDS=69
+    run_wrk "$OUT/replay-$round" submit "$CLIENTS" "$OUT/replay-$round/submit-lines.txt" ack SURGE_ONCE=1 SURGE_DRAIN_AT=60
+    wait "${WRK_PIDS[@]}" || true
+  done
+  echo "replay: submitted in $(( $(date +%s) - T2 )) s ($round rounds)"
+  stop_server
+  $PY bench/surge/surge.py replay "$OUT/drafts-replay.txt"
+fi
+echo "total $(( $(date +%s) - T0 )) s, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+[ -s var/bench/surge-phases.jsonl ] || : >var/bench/surge-phases.jsonl
+$PY bench/surge/surge.py report
