@@ -13,7 +13,7 @@ PORT ?= 8000
 # pytest-xdist workers; "auto" uses every core.
 TEST_WORKERS ?= auto
 
-.PHONY: run test setup lint format messages check-migrations bench bench-submit bench-cases bench-opendata bench-ocr bench-dashboard clean
+.PHONY: run test setup lint format messages check-migrations bench bench-submit bench-surge bench-cases bench-opendata bench-ocr bench-dashboard clean
 
 ## Python environment: reinstalled only when the lock file changes.
 $(VENV)/.installed: requirements.lock
@@ -71,6 +71,12 @@ bench: bench-submit bench-cases bench-opendata bench-ocr bench-dashboard
 bench-submit: setup
 	@bash scripts/ensure-bench-tools.sh
 	@bash bench/submit/run.sh
+
+## The day after a disaster: mixed load, submit vs bare insert, 3x overload, scale-out, optional replay
+## (SURGE_REPLAY=50000) on PostgreSQL with several web processes and workers (docs/performance.md).
+bench-surge: setup
+	@bash scripts/ensure-bench-tools.sh
+	@SURGE_REPLAY=$(SURGE_REPLAY) bash bench/surge/run.sh
 
 ## The case queue with 10k, 100k and 1M cases on PostgreSQL (docs/performance.md).
 bench-cases: setup
