@@ -393,3 +393,12 @@ def test_kiosk_drafts_start_with_the_registered_initial_answers(kiosk_client):
     finally:
         initial._PROVIDERS["risai_shomei"].remove(provider)
     assert Draft.objects.get(kiosk__isnull=False).data.get("cause") == "tsunami"
+
+
+def test_back_at_the_start_after_filing_without_pressing_end_the_visit_is_over(kiosk_client):
+    _check, _token, filed = _file(kiosk_client, "山田")
+    assert kiosk_client.get(filed).status_code == 200
+    home = kiosk_client.get(HOME)
+    assert home.status_code == 200 and "入力の途中" not in home.content.decode()
+    assert KioskVisit.objects.get().end_reason == "done"
+    assert kiosk_client.get(filed).status_code == 404

@@ -162,6 +162,9 @@ def kiosk_home(request: HttpRequest) -> HttpResponse:
         drafts = selectors.kiosk_visit_drafts(visit=visit) if visit else []
         if drafts:
             resume_url = _resume_url(drafts[-1])
+        elif visit is not None:  # filed, then back at the start without 「終わる」: the visit is over
+            services.kiosk_visit_end(visit=visit, reason=KioskVisit.EndReason.DONE)
+            _fresh_session(request)
     procedures = [{"slug": p.slug, "name": localised(p.current_version.definition["name"], language),
                    "summary": localised(p.current_version.definition.get("summary"), language)}
                   for p in selectors.kiosk_procedures(kiosk=kiosk)]  # fmt: skip
