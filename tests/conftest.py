@@ -29,9 +29,19 @@ CITY_FILE = ROOT / "data" / "municipalities" / "042021-ishinomaki.yaml"
 
 
 def pytest_sessionfinish(session, exitstatus):
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # a pytest-xdist worker: hand the leaks to the controller
+        workeroutput["personal_data_leaks"] = list(logguard.leaks)
+        return
     if logguard.leaks:
         print("\nPersonal data reached a log record:\n  " + "\n  ".join(sorted(set(logguard.leaks))[:20]))
         session.exitstatus = 1
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """Under pytest-xdist (make test), a worker's exit status is ignored: collect its leaks here."""
+    logguard.leaks.extend(getattr(node, "workeroutput", {}).get("personal_data_leaks", []))
 
 
 # --- a real SMTP server --------------------------------------------------------

@@ -123,3 +123,17 @@ def test_filters_by_procedure_channel_assignee_and_received_date(citizen_erin, k
     assert ids(assignee="none") == {online.pk, other_procedure.pk}
     assert ids(received_to=date(2026, 4, 1)) == {online.pk}
     assert online.pk not in ids(received_from=date(2026, 4, 2))
+
+
+def test_a_bulk_status_change_is_all_or_none(as_user, citizen_erin, kaigo_alice):
+    """One case that cannot move stops the change: the other case stays where it was, and the page says which."""
+    movable, stuck = file_case(citizen_erin), file_case(citizen_erin)
+    Case.objects.filter(pk=stuck.pk).update(status="reviewing")
+    client = as_user(kaigo_alice)
+    data = {"department": "kaigo-hoken", "case": [str(movable.pk), str(stuck.pk)], "bulk_action": "status",
+            "to_status": "reviewing", "confirmed": "yes"}  # fmt: skip
+    response = client.post(reverse("cases:bulk"), data, follow=True)
+    body = response.content.decode()
+    assert stuck.receipt_number in body and "どの案件も変更していません" in body
+    assert Case.objects.get(pk=movable.pk).status == "received"
+    assert not CaseEvent.objects.filter(case=movable, to_status="reviewing").exists()

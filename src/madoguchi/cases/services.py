@@ -134,10 +134,18 @@ def case_transition(*, by: User, case: Case, to_status: str, comment: str = "") 
 
 
 def cases_bulk_transition(*, by: User, cases: Iterable[Case], to_status: str) -> int:
+    """All or none: a case that cannot move stops the whole change, and none of the cases moves."""
     moved = 0
-    for case in cases:
-        case_transition(by=by, case=case, to_status=to_status, comment=_("一括変更"))
-        moved += 1
+    with transaction.atomic():
+        for case in cases:
+            try:
+                case_transition(by=by, case=case, to_status=to_status, comment=_("一括変更"))
+            except ValidationError as exc:
+                raise ValidationError(
+                    _("受付番号 %(receipt)s：%(reason)s どの案件も変更していません。")
+                    % {"receipt": case.receipt_number, "reason": " ".join(exc.messages)}
+                ) from exc
+            moved += 1
     return moved
 
 
