@@ -4,15 +4,17 @@
 -- SURGE_LINES    file of requests, one a line: METHOD PATH SESSION CSRF BODY ("-" for none);
 --                BODY is form-encoded, already escaped
 -- SURGE_THREADS  the wrk -t value (each thread takes every n-th line)
--- SURGE_ONCE     "1": each line is sent once (drafts); when a thread has used its lines it sends
---                GET /healthz instead, counted apart as "spare"
+-- SURGE_ONCE     "1": each line is sent once (drafts); a thread that has used its lines stops sending
+--                (reported as threads_out_of_lines)
 -- SURGE_EXPECT   the answer that counts as success: "200", "302" or "ack" (302 to /applications/)
--- SURGE_DRAIN_AT seconds after the start from which the thread stops sending lines and sends
---                GET /healthz (counted apart as "drain"), so that every real request sent has been
---                answered or timed out before wrk stops counting (0: never)
+-- SURGE_DRAIN_AT seconds after the start from which nothing more is sent: wrk runs longer than that
+--                by its timeout, so every request sent is answered or counted as a timeout before
+--                wrk stops (0: send until the end)
+-- SURGE_THINK_MS think time before each request of a connection (wrk's delay())
 --
--- done() prints one JSON line: requests, rps, latency p50/p95/p99/max (ms), wrk's socket errors,
--- the count per status code, successes, and for submits the acknowledged submission ids.
+-- done() prints one JSON line: answers, rps (over SURGE_DRAIN_AT when set), latency p50/p95/p99/max
+-- (ms), wrk's socket errors, the count per status code, successes, and for submits the acknowledged
+-- submission ids.
 local lines = {}
 for line in io.lines(os.getenv("SURGE_LINES")) do
   local method, path, session, csrf, body = line:match("^(%S+) (%S+) (%S+) (%S+) (%S+)")
