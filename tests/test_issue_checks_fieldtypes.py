@@ -45,4 +45,5 @@ def test_multiple_choice_and_choice_are_shown_in_the_readers_language():
     field = {"type": "multi_choice", "choices": CHOICES}
     assert TYPES["multi_choice"].display(field, ["a", "b"], "ja") == "あ、い"
     assert TYPES["multi_choice"].display(field, ["b"], "en") == "B"
+    assert TYPES["multi_choice"].display(field, ["a", "b"], "en") == "A, B"
     assert TYPES["choice"].display({"type": "choice", "choices": CHOICES}, "b", "en") == "B"

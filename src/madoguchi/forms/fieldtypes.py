@@ -35,6 +35,11 @@ class FieldInvalid(Exception):
         self.part = part  # which input of a composite field, for focus
 
 
+def list_separator(language: str) -> str:
+    """How a list of answers is joined: 「、」 in Japanese, a comma in English."""
+    return ", " if (language or "").startswith("en") else "、"
+
+
 def localised(text: Any, language: str) -> str:
     if isinstance(text, dict):
         return text.get(language) or text.get("ja") or ""
@@ -429,7 +434,7 @@ class MultiChoiceType(FieldType):
 
     def display(self, field, value, language):
         labels = {c["value"]: localised(c["label"], language) for c in field["choices"]}
-        return "、".join(labels[v] for v in value or [] if v in labels)
+        return list_separator(language).join(labels[v] for v in value or [] if v in labels)
 
 
 class YesNoType(FieldType):
@@ -506,7 +511,7 @@ class FileType(FieldType):
                           "required": ["id", "name"]}}  # fmt: skip
 
     def display(self, field, value, language):
-        return "、".join(f["name"] for f in value or [])
+        return list_separator(language).join(f["name"] for f in value or [])
 
 
 TYPES: dict[str, FieldType] = {
