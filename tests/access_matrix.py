@@ -47,6 +47,13 @@ def _resident(people):
     return {"label": "privacy_testapp.resident", "pk": resident.pk}
 
 
+def _answered_my_number(people):
+    from tests.support.cases import file_case
+
+    case = file_case(people["citizen_erin"], "kaigo_nintei_shinki", insured_my_number="123456789018")
+    return {"label": "submissions.submission", "pk": case.submission_id, "key": "insured_my_number"}
+
+
 def _procedures():
     from madoguchi.procedures.models import Procedure
     from madoguchi.procedures.services import procedures_load_from_files
@@ -217,6 +224,7 @@ ENDPOINTS = [
     Endpoint("accounts:member_detail", _member, "kaigo_admin"),
     Endpoint("privacy:file_download", _file, "citizen_erin"),
     Endpoint("privacy:my_number_reveal", _resident, "kaigo_alice"),
+    Endpoint("privacy:my_number_reveal_key", _answered_my_number, "kaigo_alice"),
     Endpoint("procedures:manage_detail", _kaigo_procedure, "kaigo_admin"),
     Endpoint("procedures:version_preview", _kaigo_version, "kaigo_admin"),
     Endpoint("submissions:page", _draft_page, "citizen_erin"),

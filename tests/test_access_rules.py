@@ -54,6 +54,7 @@ SAMPLE_KWARGS = {
     "scan_id": 1,
     "kiosk_id": "00000000-0000-4000-8000-00000000000a",
     "initiative": "A1", "kpi_key": "mynumber_card_rate", "entry_id": 1, "area": "kaigo-hoken",
+    "key": "insured_my_number",
 }  # fmt: skip
 
 

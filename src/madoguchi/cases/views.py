@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
@@ -18,11 +19,11 @@ from django.views.decorators.http import require_POST
 from madoguchi.accounts.models import User
 from madoguchi.core.access import staff_required
 from madoguchi.core.i18n import current_language
-from madoguchi.forms.engine import answers_summary
+from madoguchi.forms.engine import AnswerRow, answers_summary
 from madoguchi.organisations.models import Department
 from madoguchi.procedures.models import Procedure
 
-from . import selectors, services
+from . import my_numbers, selectors, services
 from .models import Decision, SavedFilter
 from .workflows import workflow, workflows
 
@@ -181,7 +182,7 @@ def detail(request: HttpRequest, case_id) -> HttpResponse:
     return render(request, "cases/detail.html", {
         "case": case, "submission": submission, "status": flow.status(case.status).display(language),
         "procedure_name": definition["name"].get(language) or definition["name"]["ja"],
-        "sections": answers_summary(definition, submission.data, language),
+        "sections": _with_reveal(request.user, submission, answers_summary(definition, submission.data, language)),
         "files": _files(definition, submission.data),
         "events": case.events.select_related("actor"), "notes": case.notes.select_related("author"),
         "thread": case.messages.select_related("author"), "moves": moves, "decisions": decisions,
@@ -194,6 +195,29 @@ def detail(request: HttpRequest, case_id) -> HttpResponse:
         "proxy": _proxy(definition, submission),
         "related": selectors.related_cases(user=request.user, case=case),
     })  # fmt: skip
+
+
+@dataclass
+class _RevealableRow(AnswerRow):
+    reveal_url: str = ""
+    reveal_id: str = ""
+
+
+def _with_reveal(user, submission, sections: list) -> list:
+    """Next to each masked My Number this user may reveal, the form that leads to the reveal page."""
+
+    def row_for(row: AnswerRow, key: str) -> AnswerRow:
+        url = my_numbers.reveal_url(user, submission, key)
+        if not url:
+            return row
+        return _RevealableRow(row.field_id, row.label, row.value, url, "reveal-" + key.replace(".", "-"))
+
+    for section in sections:
+        section.rows = [row_for(row, row.field_id) for row in section.rows]
+        if section.items is not None:
+            section.items = [[row_for(row, f"{section.page_id}.{i}.{row.field_id}") for row in rows]
+                             for i, rows in enumerate(section.items)]  # fmt: skip
+    return sections
 
 
 def _proxy(definition: dict, submission) -> dict | None:

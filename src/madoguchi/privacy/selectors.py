@@ -6,6 +6,7 @@ import csv
 import io
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -44,12 +45,16 @@ def stored_file_get_visible(*, user, file_id) -> StoredFile:
     raise Http404
 
 
-def my_number_object_get_visible(*, user, label: str, pk) -> tuple[MyNumberHolder, object]:
+def my_number_object_get_visible(*, user, label: str, pk, key: str = "") -> tuple[MyNumberHolder, object]:
+    """A record holding a My Number (under ``key``) that the user's departments hold; 404 otherwise."""
     holder = holder_for(label)
     if holder is None:
         raise Http404
-    obj = holder.visible_to(user).filter(pk=pk).first()
-    if obj is None:
+    try:
+        obj = holder.visible_to(user).filter(pk=pk).first()
+    except (ValueError, ValidationError):  # not a key of that model (a UUID, a number)
+        raise Http404 from None
+    if obj is None or holder.value(obj, key) is None:
         raise Http404
     return holder, obj
 

@@ -173,18 +173,20 @@ class RevealRefused(Exception):
     pass
 
 
-def my_number_reveal(*, user, holder: MyNumberHolder, obj, reason: str) -> str:
-    """The full My Number, after the policy check; exactly one audit row either way."""
+def my_number_reveal(*, user, holder: MyNumberHolder, obj, reason: str, key: str = "") -> str:
+    """The full My Number (under ``key`` for a record with several), after the policy check;
+    exactly one audit row either way."""
     department = holder.department_of(obj)
     common = {
         "object_type": holder.label, "object_id": obj.pk, "department_code": getattr(department, "code", ""),
-        "fields": [holder.field], "purpose": reason, "actor": user,
+        "fields": [holder.audit_field(key)], "purpose": reason, "actor": user,
     }  # fmt: skip
-    if not may_reveal(user, holder, obj):
+    number = holder.value(obj, key)
+    if number is None or not may_reveal(user, holder, obj):
         audit_record(action=AuditEvent.Action.REVEAL, result=AuditEvent.Result.DENIED, **common)
         raise RevealRefused
     audit_record(action=AuditEvent.Action.REVEAL, **common)
-    return getattr(obj, holder.field)
+    return number
 
 
 # --- retention ----------------------------------------------------------------------

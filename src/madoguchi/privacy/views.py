@@ -78,12 +78,16 @@ def file_download(request: HttpRequest, file_id) -> HttpResponse:
 
 @staff_required(StaffRole.Role.HANDLER, StaffRole.Role.APPROVER)
 @require_http_methods(["GET", "POST"])
-def my_number_reveal(request: HttpRequest, label: str, pk: str) -> HttpResponse:
-    holder, obj = selectors.my_number_object_get_visible(user=request.user, label=label, pk=pk)
+def my_number_reveal(request: HttpRequest, label: str, pk: str, key: str = "") -> HttpResponse:
+    """Masked first; in full after a reason and a second factor within five minutes (asked for
+    again when older), once, on a page nobody caches. The number never enters a URL or a log."""
+    holder, obj = selectors.my_number_object_get_visible(user=request.user, label=label, pk=pk, key=key)
     verified_at = request.session.get(SECOND_FACTOR_SESSION_KEY, 0)
     needs_token = time.time() - verified_at > STEP_UP_SECONDS
     form = RevealForm(request.POST or None, needs_token=needs_token)
-    context = {"form": form, "masked": mask_my_number(getattr(obj, holder.field)), "needs_token": needs_token}
+    back = holder.back_url_of(obj) if holder.back_url_of else None
+    context = {"form": form, "masked": mask_my_number(holder.value(obj, key)), "needs_token": needs_token,
+               "back": back}  # fmt: skip
     if request.method == "POST" and form.is_valid():
         if needs_token:
             device = account_services.totp_device_verify(
@@ -100,8 +104,10 @@ def my_number_reveal(request: HttpRequest, label: str, pk: str) -> HttpResponse:
             mark_second_factor(request)
         try:
             number = services.my_number_reveal(user=request.user, holder=holder, obj=obj,
-                                               reason=form.cleaned_data["reason"])  # fmt: skip
+                                               reason=form.cleaned_data["reason"], key=key)  # fmt: skip
         except services.RevealRefused:
-            return render(request, "privacy/reveal_refused.html", status=403)
-        return render(request, "privacy/revealed.html", {"number": number, "masked": context["masked"]})
+            return render(request, "privacy/reveal_refused.html", {"back": back}, status=403)
+        return render(
+            request, "privacy/revealed.html", {"number": number, "masked": context["masked"], "back": back}
+        )
     return render(request, "privacy/reveal.html", context)
