@@ -394,9 +394,10 @@ def _submit(request: HttpRequest, draft) -> HttpResponse:
         from madoguchi.core.overload import submission_not_sent
 
         return submission_not_sent(request, check_url=_check_url(draft), exc=exc)  # rolled back: draft kept
-    owned = request.session.get(SESSION_SUBMISSIONS, [])
-    if str(submission.pk) not in owned:
-        request.session[SESSION_SUBMISSIONS] = [*owned, str(submission.pk)][-20:]
+    if submission.user_id is None:  # filed without an account: this browser session is what owns it
+        owned = request.session.get(SESSION_SUBMISSIONS, [])
+        if str(submission.pk) not in owned:
+            request.session[SESSION_SUBMISSIONS] = [*owned, str(submission.pk)][-20:]
     return HttpResponseRedirect(
         reverse("submissions:detail", kwargs={"submission_id": submission.pk}) + "?sent=1"
     )
