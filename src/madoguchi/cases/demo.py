@@ -94,11 +94,11 @@ def seed_demo_cases(*, count: int = 300, seed: int = 42) -> int:
             submitted = now - timedelta(days=days_ago, hours=rng.randrange(0, 8))
             received = timezone.localdate(submitted)
             Submission.objects.filter(pk=submission.pk).update(submitted_at=submitted)
-            case = submission.cases.get()
-            Case.objects.filter(pk=case.pk).update(
+            Case.objects.filter(submission=submission).update(
                 received_on=received, due_on=add_business_days(received, definition["processing_days"])
             )
-            _advance(case, rng, n)
+            for case in submission.cases.all():  # several when the procedure says so (cases:)
+                _advance(case, rng, n)
         made += 1
     return made
 

@@ -7,6 +7,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from madoguchi.privacy.fields import EncryptedJSONField
 from madoguchi.privacy.registry import (
     PersonalDataFile,
     Retention,
@@ -46,6 +47,10 @@ class Case(models.Model):
     procedure = models.ForeignKey("procedures.Procedure", on_delete=models.PROTECT, related_name="cases")
     department = models.ForeignKey("organisations.Department", on_delete=models.PROTECT, related_name="cases")
     workflow = models.CharField(_("ワークフロー"), max_length=40, default="standard")
+    # A submission that opens several cases (the definition's ``cases:``) names each one's part;
+    # blank for the procedure's own case.
+    title = models.CharField(_("案件の名前"), max_length=120, blank=True)
+    title_en = models.CharField(max_length=120, blank=True)
     status = models.CharField(_("状況"), max_length=40)
     assignee = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_cases"
@@ -81,6 +86,10 @@ class Case(models.Model):
     def __str__(self) -> str:
         return f"case {self.receipt_number}"
 
+    def title_in(self, language: str) -> str:
+        """This case's part of the filing ("" for a procedure that opens one case)."""
+        return (self.title_en if language == "en" and self.title_en else self.title) or ""
+
 
 class CaseEvent(models.Model):
     """The case's history, append-only: who, when, from, to, comment."""
@@ -102,7 +111,9 @@ class CaseEvent(models.Model):
     from_status = models.CharField(max_length=40, blank=True)
     to_status = models.CharField(max_length=40, blank=True)
     comment = models.TextField(blank=True)
-    changes = models.JSONField(default=dict, blank=True)
+    # Before/after values of corrected answers (names, addresses, health answers): encrypted,
+    # NULL when the event changed nothing (most events: nothing to encrypt on the submit path).
+    changes = EncryptedJSONField(null=True, blank=True, default=None)
 
     class Meta:
         ordering = ["at", "id"]

@@ -122,7 +122,18 @@ def case_get_for_staff(*, user, case_id, purpose: str = "") -> Case:
 
 
 def case_of_submission(*, submission) -> Case | None:
-    return submission.cases.select_related("department").order_by("created_at").first()
+    """The case the citizen deals with: the one waiting for their correction if any (a submission
+    may have opened several cases), else the procedure's own (the first opened)."""
+    cases = list(submission.cases.select_related("department").order_by("created_at"))
+    for wanted in (
+        lambda c: c.status == "correction",
+        lambda c: c.department_id == submission.department_id,
+        lambda c: True,
+    ):
+        for case in cases:
+            if wanted(case):
+                return case
+    return None
 
 
 def counts_for_home(*, user) -> dict:
@@ -155,6 +166,7 @@ def related_cases(*, user, case: Case) -> list[dict]:
         {
             "case": other,
             "status": workflow(other.workflow).status(other.status).display(current_language()),
+            "title": other.title_in(current_language()),
             "can_open": other.department_id in visible,
         }
         for other in others.order_by("receipt_number")

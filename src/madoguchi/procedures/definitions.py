@@ -159,6 +159,21 @@ DEFINITION_SCHEMA = {
         "prepare": {"type": "array", "items": L10N},
         "to_confirm": {"type": "array", "items": {"type": "string"}},
         "workflow": {"type": "string", "pattern": "^[a-z_]+$"},
+        "cases": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 10,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "department": {"type": "string", "pattern": "^[a-z0-9-]+$"},
+                    "workflow": {"type": "string", "pattern": "^[a-z_]+$"},
+                    "title": L10N,
+                },
+                "required": ["department"],
+                "additionalProperties": False,
+            },
+        },
         "form": {
             "type": "object",
             "properties": {"pages": {"type": "array", "minItems": 1, "items": PAGE}},
@@ -309,8 +324,33 @@ def _semantic_errors(data: dict, known_departments: set[str] | None) -> list[tup
 
     if data.get("workflow", "standard") not in workflows():
         errors.append((("workflow",), f"no workflow {data.get('workflow')!r} in data/workflows/"))
+    errors.extend(_cases_errors(data, known_departments, workflows()))
     if "online" not in data["channels"]:
         errors.append((("channels",), "Madoguchi procedures are filed online: include 'online'"))
+    return errors
+
+
+def _cases_errors(data: dict, known_departments: set[str] | None, flows) -> list[tuple[tuple, str]]:
+    """``cases:``: one case per entry, the first in the procedure's own department, each
+    department at most once, each department and workflow known, a title on every extra case."""
+    errors: list[tuple[tuple, str]] = []
+    seen: set[str] = set()
+    for index, part in enumerate(data.get("cases", [])):
+        where = ("cases", index)
+        code = part["department"]
+        if known_departments is not None and code not in known_departments:
+            errors.append(((*where, "department"), f"no department with code {code!r} in this city"))
+        if index == 0 and code != data["department"]:
+            errors.append(
+                ((*where, "department"), f"the first case is the procedure's own: use {data['department']!r}")
+            )
+        if code in seen:
+            errors.append(((*where, "department"), f"{code!r} already has a case in this list"))
+        seen.add(code)
+        if "workflow" in part and part["workflow"] not in flows:
+            errors.append(((*where, "workflow"), f"no workflow {part['workflow']!r} in data/workflows/"))
+        if index > 0 and "title" not in part:
+            errors.append((where, "name this case's part of the filing in title (ja/en)"))
     return errors
 
 

@@ -105,16 +105,26 @@ def my_page(*, user, language: str) -> dict:
         return reverse("submissions:detail", kwargs={"submission_id": submission_id}) + anchor
 
     submissions = list(submissions_of(user=user).prefetch_related("cases"))
-    cases = list(Case.objects.filter(submission__user=user).select_related("procedure", "submission"))
-    case_of = {c.submission_id: c for c in cases}
+    cases = list(Case.objects.filter(submission__user=user).select_related("procedure", "submission", "department")
+                 .order_by("created_at"))  # fmt: skip
+    cases_of: dict = {}
+    for c in cases:
+        cases_of.setdefault(c.submission_id, []).append(c)
     for submission in submissions:
-        case = case_of.get(submission.pk)
-        submission.status_label = (
-            workflow(case.workflow).status(case.status).display(language)
-            if case
-            else submission.get_status_display()
-        )
-        submission.needs_action = bool(case and case.status == "correction")
+        mine = cases_of.get(submission.pk, [])
+        if len(mine) > 1:  # a procedure that opens several cases: each one's department and status
+            mine.sort(key=lambda c: c.department_id != submission.department_id)
+            submission.status_label = "／".join(
+                f"{c.department.display_name}：{workflow(c.workflow).status(c.status).display(language)}"
+                for c in mine
+            )
+        else:
+            submission.status_label = (
+                workflow(mine[0].workflow).status(mine[0].status).display(language)
+                if mine
+                else submission.get_status_display()
+            )
+        submission.needs_action = any(c.status == "correction" for c in mine)
     corrections = list(CorrectionRequest.objects.filter(case__submission__user=user, resolved_at__isnull=True)
                        .select_related("case__procedure"))  # fmt: skip
     messages = list(CaseMessage.objects.filter(case__submission__user=user).select_related("case__procedure")
