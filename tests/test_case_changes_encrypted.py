@@ -94,3 +94,44 @@ def test_the_migration_encrypts_rows_written_before_it_and_reverses(citizen_erin
     assert CaseEvent.objects.get(pk=event.pk).changes[field] == change
     assert CaseEvent.objects.get(kind=CaseEvent.Kind.CORRECTION, case=case).changes == {"fields": [field]}
     assert _raw_changes(case.events.filter(kind=CaseEvent.Kind.STATUS).first().pk) is None
+
+
+def test_a_key_rotation_re_encrypts_the_history_which_stays_append_only(citizen_erin, kaigo_alice, settings):
+    import base64
+    import os
+
+    from django.core.management import call_command
+
+    from madoguchi.privacy.crypto import reset_keyring
+
+    def key(c):
+        return base64.b64encode(c.encode() * 32).decode()
+
+    settings.MADOGUCHI_FIELD_KEYS = f"old:{key('a')}"
+    settings.MADOGUCHI_INDEX_KEYS = f"iold:{key('b')}"
+    reset_keyring()
+    try:
+        case, field, change = _correct(citizen_erin, kaigo_alice)
+        event = case.events.get(kind=CaseEvent.Kind.RESUBMITTED)
+        assert _raw_changes(event.pk).startswith("enc1$old$")
+        settings.MADOGUCHI_FIELD_KEYS = f"new:{key('c')},old:{key('a')}"
+        settings.MADOGUCHI_INDEX_KEYS = f"inew:{key('d')},iold:{key('b')}"
+        reset_keyring()
+        call_command("rotate_keys", stdout=open(os.devnull, "w"))  # noqa: SIM115
+        assert _raw_changes(event.pk).startswith("enc1$new$")
+        settings.MADOGUCHI_FIELD_KEYS = f"new:{key('c')}"
+        settings.MADOGUCHI_INDEX_KEYS = f"inew:{key('d')}"
+        reset_keyring()
+        assert CaseEvent.objects.get(pk=event.pk).changes[field] == change
+
+        # Writing a different value, or another column, is still refused.
+        event = CaseEvent.objects.get(pk=event.pk)
+        event.changes = {field: {**change, "after": "書き換え"}}
+        with pytest.raises(ValueError, match="append-only"):
+            event.save(update_fields=["changes"])
+        event = CaseEvent.objects.get(pk=event.pk)
+        event.comment = "書き換え"
+        with pytest.raises(ValueError, match="append-only"):
+            event.save(update_fields=["changes", "comment"])
+    finally:
+        reset_keyring()

@@ -122,9 +122,17 @@ class CaseEvent(models.Model):
         return f"{self.kind} {self.from_status}->{self.to_status}"
 
     def save(self, *args, **kwargs):
-        if self.pk:
+        if self.pk and not self._is_reencryption(kwargs.get("update_fields")):
             raise ValueError("the case history is append-only")
         super().save(*args, **kwargs)
+
+    def _is_reencryption(self, update_fields) -> bool:
+        """``manage.py rotate_keys`` saves ``changes`` again under the new key: allowed only when
+        nothing else is written and the value is the one stored."""
+        if set(update_fields or ()) != {"changes"}:
+            return False
+        stored = CaseEvent.objects.filter(pk=self.pk).values_list("changes", flat=True).first()
+        return stored == self.changes
 
 
 class CaseNote(models.Model):
