@@ -394,6 +394,10 @@ elif MADOGUCHI_STORAGE == "s3":
             "location": env("MADOGUCHI_S3_PREFIX", ""),  # key prefix, e.g. "madoguchi/"
             "signature_version": "s3v4",
             "verify": env("MADOGUCHI_S3_CA_BUNDLE") or None,
+            # A file being read is held in memory up to 16 MB (every upload: they are capped at
+            # MADOGUCHI_UPLOAD_MAX_BYTES, 10 MB, and never touch the disk); a bigger open-data
+            # file spills to an anonymous temporary file instead of filling the process's memory.
+            "max_memory_size": 16 * 1024 * 1024,
         },
     }
 else:

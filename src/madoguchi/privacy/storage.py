@@ -15,13 +15,20 @@ from storages.backends.s3 import S3Storage
 
 class PrivateS3Storage(S3Storage):
     """A private bucket: objects written without an ACL (the bucket's policy applies), names never
-    overwritten (a second file of the same name gets a new one, as on disk), and no URLs."""
+    overwritten (a second file of the same name gets a new one, as on disk), and no URLs.
+    Settings (``MADOGUCHI_S3_*``) add the bucket, the endpoint, the keys and the prefix."""
 
     default_acl = None
 
     def get_default_settings(self):
         defaults = super().get_default_settings()
-        defaults.update(default_acl=None, file_overwrite=False, querystring_auth=True, querystring_expire=60)
+        defaults.update(
+            default_acl=None,
+            file_overwrite=False,
+            querystring_auth=True,
+            querystring_expire=60,
+            max_memory_size=16 * 1024 * 1024,  # in memory up to 16 MB while read, then a temporary file
+        )
         return defaults
 
     def url(self, name, parameters=None, expire=None, http_method=None):
