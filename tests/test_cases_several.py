@@ -169,3 +169,23 @@ def test_a_bad_cases_entry_is_refused_with_file_line_and_field(city, replacement
     line = int(error.split(":")[1])
     assert error.startswith(f"{path}:") and message in error
     assert bad.splitlines()[line - 1].lstrip().startswith(("-", "department", "workflow", "title"))
+
+
+def test_kpis_and_statistics_count_an_application_once_however_many_cases_it_opens(citizen_erin):
+    from django.utils import timezone
+
+    from madoguchi.dashboards.models import KpiSnapshot
+    from madoguchi.dashboards.services import kpi_refresh
+    from madoguchi.opendata.stats import case_records
+
+    submission = _file(citizen_erin)
+    assert Case.objects.filter(submission=submission).count() == 2
+    kpi_refresh()
+    snapshot = KpiSnapshot.objects.get(
+        procedure=submission.procedure, month=timezone.localdate().replace(day=1)
+    )
+    assert snapshot.received == 1 and snapshot.online == 1
+    assert snapshot.open_cases == 2  # the backlog is work: every case counts there
+    today = timezone.localdate()
+    records = [r for r in case_records(year=today.year, month=today.month) if r.procedure == TENSHUTSU]
+    assert len(records) == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -113,7 +113,10 @@ def kpi_refresh(*, first: date | None = None, last: date | None = None, today: d
             )
         return rows[key]
 
-    received = Case.objects.filter(received_on__gte=first, received_on__lt=end).annotate(
+    # An application counts once: a procedure that opens several cases (cases: in its definition)
+    # is counted by its first case, the one in its own department. The backlog counts every case.
+    primary = Case.objects.filter(department_id=F("procedure__department_id"))
+    received = primary.filter(received_on__gte=first, received_on__lt=end).annotate(
         m=TruncMonth("received_on")
     )
     for item in received.values("m", "procedure_id", "channel").annotate(n=Count("id")).order_by():
@@ -129,7 +132,7 @@ def kpi_refresh(*, first: date | None = None, last: date | None = None, today: d
     start_at = timezone.make_aware(datetime.combine(first, time.min), tz)
     end_at = timezone.make_aware(datetime.combine(end, time.min), tz)
     completed = (
-        Case.objects.filter(closed_at__gte=start_at, closed_at__lt=end_at)
+        primary.filter(closed_at__gte=start_at, closed_at__lt=end_at)
         .exclude(status=WITHDRAWN)
         .values_list("procedure_id", "received_on", "closed_at")
     )

@@ -328,7 +328,7 @@ STATS_NOTES = (
 
 def case_records(*, year: int, month: int) -> list[CaseRecord]:
     """The cases received or completed in the month, reduced to what the statistics need."""
-    from django.db.models import Q
+    from django.db.models import F, Q
     from django.utils import timezone
 
     from madoguchi.cases.models import Case
@@ -338,7 +338,9 @@ def case_records(*, year: int, month: int) -> list[CaseRecord]:
     start = timezone.make_aware(timezone.datetime.combine(first, timezone.datetime.min.time()), tz)
     end = timezone.make_aware(timezone.datetime.combine(following, timezone.datetime.min.time()), tz)
     rows = (
-        Case.objects.filter(
+        # An application counts once: by its case in the procedure's own department.
+        Case.objects.filter(department_id=F("procedure__department_id"))
+        .filter(
             Q(received_on__gte=first, received_on__lt=following) | Q(closed_at__gte=start, closed_at__lt=end)
         )
         .values_list("procedure__slug", "channel", "received_on", "closed_at", "status")
