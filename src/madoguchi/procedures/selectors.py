@@ -14,8 +14,13 @@ LIFE_EVENTS = ("moving", "birth", "childcare", "care", "disaster")
 
 
 def catalogue(*, query: str = "", department: str = "", life_event: str = "") -> list[Procedure]:
-    """Published procedures matching a search (kanji, either kana, or English), a department, a life event."""
-    procedures = _published()
+    """Published procedures matching a search (kanji, either kana, or English), a department, a life event.
+
+    The list needs names and departments only: the versions' definitions and schemas (large JSON,
+    most of the page's cost when loaded) are left in the database."""
+    procedures = Procedure.objects.filter(is_active=True, current_version__isnull=False).select_related(
+        "department"
+    )
     for word in query.split():
         condition = Q()
         for form in search_normalise(word).split():
