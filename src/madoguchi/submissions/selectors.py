@@ -52,12 +52,6 @@ def submission_by_key(*, key: str) -> Submission | None:
         return None
 
 
-def submissions_of(*, user) -> QuerySet[Submission]:
-    return (
-        Submission.objects.filter(user=user).select_related("procedure", "version").order_by("-submitted_at")
-    )
-
-
 def drafts_of(*, user) -> QuerySet[Draft]:
     from django.utils import timezone
 
@@ -104,8 +98,12 @@ def my_page(*, user, language: str) -> dict:
     def detail(submission_id, anchor: str = "") -> str:
         return reverse("submissions:detail", kwargs={"submission_id": submission_id}) + anchor
 
-    submissions = list(submissions_of(user=user).prefetch_related("cases"))
-    cases = list(Case.objects.filter(submission__user=user).select_related("procedure", "submission", "department")
+    # The lists need names, numbers, dates and statuses: the answers (encrypted) and the versions'
+    # definitions are not loaded (a citizen with many applications made this page slow).
+    submissions = list(
+        Submission.objects.filter(user=user).select_related("procedure").defer("data").order_by("-submitted_at")
+    )
+    cases = list(Case.objects.filter(submission__user=user).select_related("procedure", "department")
                  .order_by("created_at"))  # fmt: skip
     cases_of: dict = {}
     for c in cases:
