@@ -34,17 +34,7 @@ setup: $(VENV)/.installed node_modules/.installed
 
 run: setup
 	@bash scripts/ensure-fonts.sh
-	@$(MANAGE) migrate --no-input -v 0
-	@$(MANAGE) createcachetable
-	@$(MANAGE) load_demo
-	@$(MANAGE) load_procedures
-	@$(MANAGE) load_demo_opendata
-	@$(MANAGE) load_life_events
-	@$(MANAGE) seed_demo_cases
-	@$(MANAGE) load_demo_counter
-	@$(MANAGE) load_dx_policy --demo
-	@$(MANAGE) refresh_kpis
-	@$(MANAGE) schedule_periodic
+	@$(MANAGE) setup_demo
 	@bash scripts/run-dev.sh $(HOST) $(PORT)
 
 test: setup
