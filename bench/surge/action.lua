@@ -89,7 +89,7 @@ function response(status, headers, body)
   local key = tostring(status)
   statuses[key] = (statuses[key] or 0) + 1
   if expect == "ack" then
-    local location = headers["Location"] or ""
+    local location = headers["Location"] or headers["location"] or ""  -- granian sends lower-case names
     local id = location:match("/applications/([0-9a-f%-]+)/")
     if status == 302 and id then
       ok = ok + 1

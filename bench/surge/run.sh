@@ -17,13 +17,20 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=.venv/bin/python
 PORT=${SURGE_PORT:-8771}
+# The reverse proxy in front, as in production (nginx stamps X-Request-Start, so the admission
+# control sheds requests that waited too long with a quick 503): SURGE_PROXY=0 drives the server directly.
+PROXY=${SURGE_PROXY:-1}
+PROXY_PORT=${SURGE_PROXY_PORT:-8772}
+# Background workers run at a lower priority: under a surge the web answers first and the queue
+# (receipt notices, e-mails) backs up and drains later (docs/operations.md).
+WORKER_NICE=${SURGE_WORKER_NICE:-10}
 DB=${SURGE_DB:-madoguchi_surge}
 CLIENTS=${SURGE_CLIENTS:-64}
 OVERLOAD_CLIENTS=${SURGE_OVERLOAD_CLIENTS:-$((CLIENTS * 3))}
 DURATION=${SURGE_DURATION:-20}            # seconds per phase
 SCALE_DURATION=${SURGE_SCALE_DURATION:-12}
-WEB=${SURGE_WEB:-4}                       # web processes
-THREADS=${SURGE_WEB_THREADS:-4}           # threads per web process (gthread)
+WEB=${SURGE_WEB:-2}                       # web processes (one per core, as docs/operations.md advises)
+THREADS=${SURGE_WEB_THREADS:-8}           # threads per web process (docs/operations.md)
 WORKERS=${SURGE_WORKERS:-2}               # background workers
 SCALE=${SURGE_SCALE:-"1 2 3 4"}
 DRAFTS=${SURGE_DRAFTS:-16000}
@@ -33,7 +40,9 @@ REPLAY_MAX_SECONDS=${SURGE_REPLAY_MAX_SECONDS:-3600}  # the replay stops submitt
 PHASES=${SURGE_PHASES:-1}                 # 0: only the replay (with SURGE_REPLAY)
 LOGIN_THINK_MS=${SURGE_LOGIN_THINK_MS:-2000}
 # The server command: %W web processes, %T threads, %P port. Another helper compares granian.
-SERVER=${SURGE_SERVER:-".venv/bin/gunicorn --chdir src --pythonpath ..,. madoguchi.wsgi:application -k gthread -w %W --threads %T -b 127.0.0.1:%P --log-level warning --backlog 2048 --graceful-timeout 5"}
+# granian is the production server (docs/operations.md, "Application server"); gunicorn gthread:
+#   SURGE_SERVER=".venv/bin/gunicorn --chdir src --pythonpath ..,. madoguchi.wsgi:application -k gthread -w %W --threads %T -b 127.0.0.1:%P --log-level warning --backlog 2048"
+SERVER=${SURGE_SERVER:-"env PYTHONPATH=$(pwd)/src:$(pwd) .venv/bin/granian --interface wsgi --working-dir src madoguchi.wsgi:application --host 127.0.0.1 --port %P --workers %W --blocking-threads %T --backlog 2048 --log-level warning"}
 OUT=var/bench/surge
 command -v wrk >/dev/null || { echo "wrk is needed (Debian package wrk)"; exit 1; }
 export DJANGO_SETTINGS_MODULE=bench.surge.settings PYTHONPATH=src:.
@@ -83,9 +92,22 @@ stop_server() {
   SERVER_PID=""
 }
 for i in $(seq 1 "$WORKERS"); do
-  setsid bash -c "exec $WORKER_CMD" >"$OUT/worker-$i.log" 2>&1 &
+  setsid bash -c "exec nice -n $WORKER_NICE $WORKER_CMD" >"$OUT/worker-$i.log" 2>&1 &
   PIDS+=($!)
 done
+
+TARGET_PORT=$PORT
+if [ "$PROXY" = "1" ] && command -v nginx >/dev/null 2>&1; then
+  mkdir -p "$OUT/nginx-body" "$OUT/nginx-proxy" "$OUT/nginx-fastcgi" "$OUT/nginx-uwsgi" "$OUT/nginx-scgi"
+  sed -e "s#@OUT@#$(pwd)/$OUT#g" -e "s#@PROXY_PORT@#$PROXY_PORT#g" -e "s#@PORT@#$PORT#g" \
+    bench/surge/nginx.conf.template >"$OUT/nginx.conf"
+  setsid nginx -c "$(pwd)/$OUT/nginx.conf" -e "$(pwd)/$OUT/nginx-error.log" >"$OUT/nginx.log" 2>&1 &
+  PIDS+=($!)
+  TARGET_PORT=$PROXY_PORT
+  echo "through nginx on port $PROXY_PORT"
+elif [ "$PROXY" = "1" ]; then
+  echo "nginx is not installed: driving the server directly (no X-Request-Start, so no queue-time shedding)"
+fi
 
 # run_wrk DIR ACTION CONNECTIONS LINES EXPECT [extra env...] : one wrk process in the background.
 run_wrk() {
@@ -94,7 +116,7 @@ run_wrk() {
   local threads=$(( conns < 2 ? 1 : 2 ))
   env SURGE_ACTION="$action" SURGE_LINES="$lines" SURGE_THREADS="$threads" SURGE_EXPECT="$expect" "$@" \
     wrk -t"$threads" -c"$conns" -d"${WRK_SECONDS}s" --timeout "${WRK_TIMEOUT:-8s}" -s bench/surge/action.lua \
-    "http://127.0.0.1:$PORT" >"$dir/wrk-$action.json" 2>&1 &
+    "http://127.0.0.1:$TARGET_PORT" >"$dir/wrk-$action.json" 2>&1 &
   WRK_PIDS+=($!)
 }
 
