@@ -7,8 +7,6 @@ from playwright.sync_api import expect
 from madoguchi.procedures.files import parse_files
 from madoguchi.procedures.services import procedures_load_from_files
 from madoguchi.submissions.models import Submission
-from tests.browser.conftest import browser as browser  # the Playwright fixtures
-from tests.browser.conftest import new_page as new_page
 from tests.conftest import PASSWORD
 from tests.support.formfill import page_of, page_post
 
