@@ -172,3 +172,54 @@ def test_admin_reads_and_changes_are_audited(as_user, sysadmin, citizen_erin):
     )
     assert client.get(reverse("admin:privacy_auditevent_changelist")).status_code == 200
     assert client.post(reverse("admin:privacy_auditevent_delete", args=[event.pk])).status_code == 403
+
+
+# --- several chains side by side ---------------------------------------------------------------------
+
+
+def test_threads_write_to_chains_of_their_own_and_each_chain_verifies(monkeypatch, settings):
+    """Writers spread over chains (each thread always the same one, so a transaction holds one head);
+    each chain is numbered and linked on its own, and tampering is named with its chain."""
+    import threading
+
+    from madoguchi.privacy import audit
+
+    settings.MADOGUCHI_AUDIT_CHAINS = 4
+    assert 1 <= audit.current_chain() <= 4
+    assert audit.current_chain() == audit.current_chain()
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(audit.current_chain()))
+    thread.start()
+    thread.join()
+    assert 1 <= seen[0] <= 4
+
+    for chain in (1, 2, 3):
+        monkeypatch.setattr(audit, "current_chain", lambda chain=chain: chain)
+        _rows(3)
+    assert sorted(AuditEvent.objects.values_list("chain", "seq")) == [
+        (c, s) for c in (1, 2, 3) for s in (1, 2, 3)
+    ]
+    assert set(AuditHead.objects.values_list("pk", "seq")) == {(1, 3), (2, 3), (3, 3)}
+    result = audit_verify()
+    assert result.ok and result.checked == 9
+
+    victim = AuditEvent.objects.get(chain=2, seq=2)
+    _raw("UPDATE privacy_auditevent SET purpose = %s WHERE id = %s", ["書き換え", victim.pk])
+    _raw("DELETE FROM privacy_auditevent WHERE chain = 3 AND seq = 3")
+    problems = audit_verify().problems
+    assert any(p.startswith("chain 2 ") and f"id={victim.pk}: contents changed" in p for p in problems)
+    assert any(p.startswith("chain 3 ") and "newest rows are missing" in p for p in problems)
+    assert not any(p.startswith("chain 1 ") for p in problems)
+
+
+def test_a_row_moved_to_another_chain_is_detected(monkeypatch):
+    from madoguchi.privacy import audit
+
+    for chain in (1, 2):
+        monkeypatch.setattr(audit, "current_chain", lambda chain=chain: chain)
+        _rows(3)
+    moved = AuditEvent.objects.get(chain=1, seq=2)
+    _raw("UPDATE privacy_auditevent SET chain = 5 WHERE id = %s", [moved.pk])
+    problems = audit_verify().problems
+    assert any("chain 1 " in p and "missing (deleted)" in p for p in problems)
+    assert any("chain 5 " in p for p in problems)

@@ -297,6 +297,10 @@ MADOGUCHI_DB_LOCK_TIMEOUT_MS = int(env("MADOGUCHI_DB_LOCK_TIMEOUT_MS", "0" if IS
 
 # Encryption keys for sensitive fields (docs/security.md). In development a key
 # file is created under var/keys/ on first use; production must configure keys.
+# The audit trail is written as this many hash chains side by side, so that a busy server's
+# writers do not all queue on one head row (privacy/audit.py); audit_verify walks each.
+MADOGUCHI_AUDIT_CHAINS = int(env("MADOGUCHI_AUDIT_CHAINS", "8"))
+
 MADOGUCHI_FIELD_KEYS = env("MADOGUCHI_FIELD_KEYS", "")
 MADOGUCHI_INDEX_KEYS = env("MADOGUCHI_INDEX_KEYS", "")
 MADOGUCHI_KEY_FILE = env(

@@ -51,6 +51,20 @@ def compute_hash(event: AuditEvent) -> str:
     return hashlib.sha256(_canonical(event)).hexdigest()
 
 
+def chain_count() -> int:
+    from django.conf import settings
+
+    return max(1, int(getattr(settings, "MADOGUCHI_AUDIT_CHAINS", 8)))
+
+
+def current_chain() -> int:
+    """The chain this thread writes to: fixed per process and thread, spread over the chains."""
+    import os
+    import threading
+
+    return (os.getpid() * 31 + threading.get_ident()) % chain_count() + 1
+
+
 def _actor_snapshot(actor) -> dict:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return {"actor_id": None, "actor_kind": "system" if actor is None else "anonymous"}
@@ -86,18 +100,21 @@ def audit_record(
         actor = info.user
     if client_ip is None and info is not None:
         client_ip = info.client_ip
+    chain = current_chain()
     # No savepoint: inside a business transaction, a failed audit row fails the whole of it anyway.
     with transaction.atomic(savepoint=False):
-        # The head row serialises the writers of the chain (held until the commit: keep what follows
-        # an audit row in a transaction short). Only the very first row, which creates the head, needs
-        # the advisory lock, so that two first writers do not both start a chain.
-        head = AuditHead.objects.select_for_update().filter(pk=1).first()
+        # The head row serialises the writers of its chain until the commit. Each thread writes to one
+        # chain (so a transaction never holds two heads, and two transactions cannot deadlock on them);
+        # with several chains, threads of a busy server rarely wait for each other. Only the first row
+        # of a chain, which creates its head, needs the advisory lock.
+        head = AuditHead.objects.select_for_update().filter(pk=chain).first()
         if head is None:
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
-            head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
+            head, _ = AuditHead.objects.select_for_update().get_or_create(pk=chain)
         event = AuditEvent(
+            chain=chain,
             seq=head.seq + 1,
             occurred_at=timezone.now(),
             action=action,
@@ -173,25 +190,35 @@ class VerifyResult:
 
 
 def audit_verify(*, chunk_size: int = 2000) -> VerifyResult:
-    """Walk the chain in order and report every row changed, inserted or deleted."""
+    """Walk each chain in order and report every row changed, inserted or deleted (and its chain)."""
     problems: list[str] = []
-    expected_seq, prev_hash, checked = 1, GENESIS, 0
-    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=chunk_size):
-        checked += 1
-        if event.seq != expected_seq:
+    checked = 0
+    chains = set(AuditEvent.objects.values_list("chain", flat=True).distinct()) | set(
+        AuditHead.objects.values_list("pk", flat=True)
+    )
+    for chain in sorted(chains):
+        where = f"chain {chain} " if len(chains) > 1 else ""
+        expected_seq, prev_hash = 1, GENESIS
+        for event in AuditEvent.objects.filter(chain=chain).order_by("seq").iterator(chunk_size=chunk_size):
+            checked += 1
+            if event.seq != expected_seq:
+                problems.append(
+                    f"{where}row seq={expected_seq}..{event.seq - 1} missing (deleted) before row id={event.pk}"
+                )
+            if event.prev_hash != prev_hash:
+                problems.append(
+                    f"{where}row seq={event.seq} id={event.pk}: does not follow the previous row (inserted or reordered)"
+                )
+            if compute_hash(event) != event.hash:
+                problems.append(
+                    f"{where}row seq={event.seq} id={event.pk}: contents changed after it was written"
+                )
+            expected_seq, prev_hash = event.seq + 1, event.hash
+        head = AuditHead.objects.filter(pk=chain).first()
+        if head is not None and (head.seq != expected_seq - 1 or head.hash != prev_hash):
             problems.append(
-                f"row seq={expected_seq}..{event.seq - 1} missing (deleted) before row id={event.pk}"
+                f"{where}the newest rows are missing: the trail ended at seq={head.seq}, now at seq={expected_seq - 1}"
             )
-        if event.prev_hash != prev_hash:
-            problems.append(
-                f"row seq={event.seq} id={event.pk}: does not follow the previous row (inserted or reordered)"
-            )
-        if compute_hash(event) != event.hash:
-            problems.append(f"row seq={event.seq} id={event.pk}: contents changed after it was written")
-        expected_seq, prev_hash = event.seq + 1, event.hash
-    head = AuditHead.objects.filter(pk=1).first()
-    if head is not None and (head.seq != expected_seq - 1 or head.hash != prev_hash):
-        problems.append(
-            f"the newest rows are missing: the trail ended at seq={head.seq}, now at seq={expected_seq - 1}"
-        )
+        elif head is None and expected_seq > 1:
+            problems.append(f"{where}the chain has rows but no head: its head was deleted")
     return VerifyResult(checked, problems)

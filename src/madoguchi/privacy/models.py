@@ -33,7 +33,10 @@ class AuditEvent(models.Model):
         FAILURE = "failure", _("失敗")
         DENIED = "denied", _("拒否")
 
-    seq = models.BigIntegerField(_("通番"), unique=True)
+    # Several chains run side by side (settings.MADOGUCHI_AUDIT_CHAINS), so that writers do not all
+    # queue on one head row; each chain is hash-linked and numbered on its own (privacy/audit.py).
+    chain = models.PositiveSmallIntegerField(_("系列"), default=1)
+    seq = models.BigIntegerField(_("通番"))
     occurred_at = models.DateTimeField(_("日時"))
     actor_id = models.BigIntegerField(_("利用者ID"), null=True, blank=True)
     actor_kind = models.CharField(_("利用者の種別"), max_length=10, blank=True)
@@ -54,15 +57,17 @@ class AuditEvent(models.Model):
     class Meta:
         verbose_name = _("監査ログ")
         verbose_name_plural = _("監査ログ")
-        ordering = ["-seq"]
+        ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["occurred_at"]), models.Index(fields=["object_type", "object_id"])]
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="privacy_audit_chain_seq")]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+        return f"#{self.chain}.{self.seq} {self.action} {self.object_type}:{self.object_id}"
 
 
 class AuditHead(models.Model):
-    """The newest row's sequence number and hash, so that deleting the last rows is detected too."""
+    """The newest row's sequence number and hash of one chain (its id is the chain's number), so that
+    deleting the last rows is detected too."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)

@@ -46,7 +46,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             events = events.filter(
                 occurred_at__lt=datetime.combine(data["date_to"] + timedelta(days=1), dtime.min, tz)
             )
-    page = Paginator(events.order_by("-seq"), 50).get_page(request.GET.get("page"))
+    page = Paginator(events.order_by("-occurred_at", "-id"), 50).get_page(request.GET.get("page"))
     return render(request, "privacy/audit_list.html", {"form": form, "page": page})
 
 
