@@ -86,7 +86,13 @@ def _raw_database() -> bytes:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA wal_checkpoint(FULL)")
         parts = [path, Path(f"{path}-wal"), Path(f"{path}-journal")]
-        return b"".join(p.read_bytes() for p in parts if p.exists())
+        # Read by another process: opening and closing the file here would drop this process's POSIX
+        # locks on it (SQLite's own), and a worker process could then take the database for unused,
+        # delete its WAL under the open connections and corrupt it.
+        cat = shutil.which("cat") or "/bin/cat"
+        return b"".join(
+            subprocess.run([cat, str(p)], capture_output=True, check=True).stdout for p in parts if p.exists()
+        )
     pg_dump = shutil.which("pg_dump")
     assert pg_dump, "pg_dump is needed for this test on PostgreSQL"
     s = connection.settings_dict
