@@ -21,6 +21,7 @@ from typing import Any
 
 import jaconv
 from django.core.validators import EmailValidator
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from madoguchi.privacy.mynumber import mask_my_number, normalise_my_number, validate_my_number
@@ -187,7 +188,7 @@ class DateType(FieldType):
             raise FieldInvalid(
                 _("日付は「令和7年4月1日」「R7.4.1」「2025-04-01」のように入力してください。")
             ) from exc
-        today = date.today()
+        today = timezone.localdate()  # the city's date (Asia/Tokyo), whatever the server's clock zone
         if field.get("past_only") and value > today:
             raise FieldInvalid(_("今日より前の日付を入力してください。"))
         if field.get("future_only") and value < today:
