@@ -101,7 +101,10 @@ def my_page(*, user, language: str) -> dict:
     # The lists need names, numbers, dates and statuses: the answers (encrypted) and the versions'
     # definitions are not loaded (a citizen with many applications made this page slow).
     submissions = list(
-        Submission.objects.filter(user=user).select_related("procedure").defer("data").order_by("-submitted_at")
+        Submission.objects.filter(user=user)
+        .select_related("procedure")
+        .defer("data")
+        .order_by("-submitted_at")
     )
     cases = list(Case.objects.filter(submission__user=user).select_related("procedure", "department")
                  .order_by("created_at"))  # fmt: skip
