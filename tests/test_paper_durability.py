@@ -25,6 +25,7 @@ from madoguchi.paper.forms_pdf import render_form_pdf
 from madoguchi.paper.models import PageJob, PaperApplication, ScanPage
 from madoguchi.procedures.models import Procedure
 from tests.conftest import login_verified
+from tests.faults.support import stop
 from tests.support.cases import ensure_procedures
 from tests.support.paper import ENGINE
 
@@ -52,16 +53,6 @@ def _worker(env: dict, number: int) -> subprocess.Popen:
          "--no-startup-delay", "--no-reload", "--worker-id", f"paper-test-{number}", "-v", "0"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def test_a_batch_of_100_pages_survives_10_kill_9_of_the_worker(settings, kaigo_alice):
@@ -126,7 +117,7 @@ def test_a_batch_of_100_pages_survives_10_kill_9_of_the_worker(settings, kaigo_a
             time.sleep(0.3)
     finally:
         for worker in workers:
-            _stop(worker)
+            stop(worker)
     assert kills == KILLS
     jobs = PageJob.objects.all()
     assert sorted(jobs.values_list("number", flat=True)) == list(range(1, PAGES + 1))
