@@ -37,6 +37,7 @@ DRAFTS=${SURGE_DRAFTS:-16000}
 PHASE_DRAFTS=${SURGE_PHASE_DRAFTS:-7000}  # drafts offered to one phase (each submitted at most once)
 REPLAY=${SURGE_REPLAY:-0}
 REPLAY_MAX_SECONDS=${SURGE_REPLAY_MAX_SECONDS:-3600}  # the replay stops submitting after this long
+DRAIN_MAX_SECONDS=${SURGE_DRAIN_MAX_SECONDS:-3600}  # waiting for the workers to make every accepted filing a submission
 PHASES=${SURGE_PHASES:-1}                 # 0: only the replay (with SURGE_REPLAY)
 LOGIN_THINK_MS=${SURGE_LOGIN_THINK_MS:-2000}
 # The server command: %W web processes, %T threads, %P port. Another helper compares granian.
@@ -184,6 +185,9 @@ for n in $SCALE; do
   phase "scale-$n" submit "$CLIENTS" "$SCALE_DURATION"
   stop_server
 done
+# The accepted filings left in the queue by the phases: the workers make them submissions (cases,
+# triage rows, receipt notices) with the web quiet; how long that takes is reported.
+$PY bench/surge/surge.py drain "$DRAIN_MAX_SECONDS" "$OUT/drain-phases.json"
 else
   stop_server
 fi
@@ -209,6 +213,7 @@ if [ "$REPLAY" -gt 0 ]; then
   done
   echo "replay: submitted in $(( $(date +%s) - T2 )) s ($round rounds)"
   stop_server
+  $PY bench/surge/surge.py drain "$DRAIN_MAX_SECONDS" "$OUT/drain-replay.json"
   $PY bench/surge/surge.py replay "$OUT/drafts-replay.txt"
 fi
 echo "total $(( $(date +%s) - T0 )) s, load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -45,9 +45,9 @@ def take(lines_file: str, count: str, out: str) -> None:
     lines = Path(lines_file).read_text().splitlines()
     alive = {
         str(pk)
-        for pk in Draft.objects.filter(pk__in=[_draft_id(line) for line in lines]).values_list(
-            "pk", flat=True
-        )
+        for pk in Draft.objects.filter(
+            pk__in=[_draft_id(line) for line in lines], accepted_at__isnull=True
+        ).values_list("pk", flat=True)
     }
     chosen = [line for line in lines if _draft_id(line) in alive][: int(count)]
     Path(out).write_text("".join(f"{line}\n" for line in chosen))
@@ -118,7 +118,7 @@ def _cpu_used(directory: Path) -> dict:
 def phase(name: str, directory: str, seconds: str) -> None:
     """Collect one phase; for the phases with submits, compare acknowledged with stored."""
     _django()
-    from madoguchi.submissions.models import Submission
+    from madoguchi.submissions.models import Draft, Submission
 
     directory = Path(directory)
     actions = []
@@ -139,13 +139,25 @@ def phase(name: str, directory: str, seconds: str) -> None:
         tokens = [
             line.split()[4].split("=", 1)[1] for line in submitted.read_text().splitlines() if line.strip()
         ]
-        stored = {
+        # Drafts first: a filing the worker makes meanwhile is then found among the submissions.
+        waiting = {
+            str(pk)
+            for pk in Draft.objects.filter(
+                submission_token__in=tokens, accepted_at__isnull=False
+            ).values_list("submission_id", flat=True)
+        }
+        # Stored: made into a submission by the worker, or accepted and waiting for it (a draft
+        # marked with the submission id the citizen was given: durable, in the queue).
+        made = {
             str(pk)
             for pk in Submission.objects.filter(idempotency_key__in=tokens).values_list("pk", flat=True)
         }
+        stored = made | waiting
         record["submits"] = {
             "acknowledged": len(acked),
             "stored": len(stored),
+            "submissions_made": len(made),
+            "accepted_waiting": len(waiting),
             "acknowledged_not_stored": len(acked - stored),
             "stored_not_acknowledged": len(stored - acked),
             "equal": acked == stored,
@@ -166,6 +178,25 @@ def phase(name: str, directory: str, seconds: str) -> None:
                 for k in ("action", "requests", "rps", "p50_ms", "p99_ms", "errors", "statuses")
             },
         )
+
+
+def drain(max_seconds: str, out: str = "") -> None:
+    """Wait until the workers have made every accepted filing into its submission (or time is up);
+    print (and write to ``out``) how long it took and how many were waiting at the start."""
+    _django()
+    from madoguchi.submissions.models import Draft
+
+    started = time.monotonic()
+    waiting_at_start = Draft.objects.filter(accepted_at__isnull=False).count()
+    left = waiting_at_start
+    while left and time.monotonic() - started < float(max_seconds):
+        time.sleep(2)
+        left = Draft.objects.filter(accepted_at__isnull=False).count()
+    result = {"waiting_at_start": waiting_at_start, "left": left,
+              "seconds": round(time.monotonic() - started, 1)}  # fmt: skip
+    if out:
+        Path(out).write_text(json.dumps(result))
+    print(json.dumps(result))
 
 
 def replay(lines_file: str) -> None:
@@ -260,6 +291,9 @@ def report() -> None:
     phases = [json.loads(line) for line in PHASES.read_text().splitlines() if line.strip()]
     replay_file = ROOT / "var" / "bench" / "surge-replay.json"
     out = {"phases": phases, "replay": json.loads(replay_file.read_text()) if replay_file.exists() else None}
+    for name in ("phases", "replay"):  # how long the workers took to make the accepted filings submissions
+        drained = ROOT / "var" / "bench" / "surge" / f"drain-{name}.json"
+        out[f"drain_after_{name}"] = json.loads(drained.read_text()) if drained.exists() else None
     RESULTS.write_text(json.dumps(out, ensure_ascii=False, indent=1))
     rows = ["| phase | action | answers/s | successes/s | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | timeouts "
             "| answers by status |", "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]  # fmt: skip
@@ -286,21 +320,31 @@ def report() -> None:
         print(f"\nRatio of the full 罹災証明 submit to the bare insert (successes per second; same run, same "
               f"server and clients): {submit:.1f} / {bare:.1f} = {submit / bare:.2f}")  # fmt: skip
     print(
-        "\n| phase | acknowledged submits | stored | equal | CPU cores: postgres | web | workers | wrk | other | load |"
+        "\n| phase | acknowledged submits | stored (made into submissions, waiting in the queue) | equal | CPU cores: postgres | web | workers | wrk | other | load |"
     )
     print("| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |")
     for p in phases:
         s = p.get("submits", {})
         c = p.get("cpu_cores", {})
-        print(f"| {p['phase']} | {s.get('acknowledged', '')} | {s.get('stored', '')} | {s.get('equal', '')} "
+        print(f"| {p['phase']} | {s.get('acknowledged', '')} | {s.get('stored', '')} "
+              f"({s.get('submissions_made', '')} made, {s.get('accepted_waiting', '')} waiting) | {s.get('equal', '')} "
               f"| {c.get('postgres', '')} | {c.get('web', '')} | {c.get('worker', '')} | {c.get('wrk', '')} "
               f"| {c.get('other', '')} | {' '.join(f'{x:.1f}' for x in p['load'])} |")  # fmt: skip
+    for name in ("phases", "replay"):
+        if out[f"drain_after_{name}"]:
+            print(f"\nQueue drained after the {name}:", json.dumps(out[f"drain_after_{name}"]))
     if out["replay"]:
         print("\nReplay:", json.dumps(out["replay"], ensure_ascii=False))
 
 
 if __name__ == "__main__":
     command, *arguments = sys.argv[1:]
-    {"take": take, "count": count, "cpu": cpu, "phase": phase, "replay": replay, "report": report}[command](
-        *arguments
-    )
+    {
+        "take": take,
+        "count": count,
+        "cpu": cpu,
+        "phase": phase,
+        "drain": drain,
+        "replay": replay,
+        "report": report,
+    }[command](*arguments)

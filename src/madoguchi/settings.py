@@ -300,6 +300,12 @@ MADOGUCHI_DB_LOCK_TIMEOUT_MS = int(env("MADOGUCHI_DB_LOCK_TIMEOUT_MS", "0" if IS
 # The audit trail is written as this many hash chains side by side, so that a busy server's
 # writers do not all queue on one head row (privacy/audit.py); audit_verify walks each.
 MADOGUCHI_AUDIT_CHAINS = int(env("MADOGUCHI_AUDIT_CHAINS", "8"))
+# Background workers step back while the host's CPU is busy with work at normal priority (the web
+# under a surge): before each task a worker waits while more than this share of the host's CPU is busy
+# (workers run at nice 10, whose time is not counted), but at most MADOGUCHI_WORKER_YIELD_MAX_SECONDS.
+# 0 = never wait (the default in tests). docs/operations.md, "Workers".
+MADOGUCHI_WORKER_YIELD_BUSY = float(env("MADOGUCHI_WORKER_YIELD_BUSY", "0" if IS_TEST else "0.5"))
+MADOGUCHI_WORKER_YIELD_MAX_SECONDS = float(env("MADOGUCHI_WORKER_YIELD_MAX_SECONDS", "120"))
 
 MADOGUCHI_FIELD_KEYS = env("MADOGUCHI_FIELD_KEYS", "")
 MADOGUCHI_INDEX_KEYS = env("MADOGUCHI_INDEX_KEYS", "")

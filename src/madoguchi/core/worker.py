@@ -126,6 +126,9 @@ class Heartbeat(threading.Thread):
                 if since_sweep >= self.sweep_seconds:
                     since_sweep = 0
                     counts = tasks_requeue_lost()
+                    from madoguchi.submissions.services import accepted_requeue_stalled
+
+                    accepted_requeue_stalled()  # online filings whose task failed (issue 11)
                     if counts["requeued"] or counts["failed"]:
                         logger.info(
                             "lost tasks swept requeued=%s failed=%s", counts["requeued"], counts["failed"]
@@ -145,3 +148,64 @@ class Heartbeat(threading.Thread):
     def stop(self) -> None:
         self.stopping.set()
         self.join(timeout=self.beat_seconds + 5)
+
+
+# --- stepping back while the host is busy ---------------------------------------------------------
+
+
+def _cpu_ticks() -> tuple[int, int] | None:
+    """(busy at normal priority, total) in clock ticks since boot, from /proc/stat; None elsewhere.
+
+    Time of processes at a raised nice value (the workers at nice 10) is its own column, ``nice``,
+    and is not counted as busy."""
+    try:
+        with open("/proc/stat", encoding="ascii") as handle:
+            fields = [int(x) for x in handle.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return user + system + irq + softirq + steal, user + nice + system + idle + iowait + irq + softirq + steal
+
+
+class HostLoad(threading.Thread):
+    """Daemon thread: every ``every`` seconds, the share of the host's CPU that processes at normal
+    priority used since the last sample, not counting this process itself (``busy``, 0 to 1)."""
+
+    def __init__(self, every: float = 0.5):
+        super().__init__(name="host-load", daemon=True)
+        self.every = every
+        self.busy = 0.0
+        self.stopping = threading.Event()
+        self._tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def sample(self, before, own_before) -> tuple:
+        now, own_now = _cpu_ticks(), os.times()
+        if before is not None and now is not None and now[1] > before[1]:
+            own = ((own_now.user - own_before.user) + (own_now.system - own_before.system)) * self._tick
+            busy = max(0.0, (now[0] - before[0]) - own)
+            self.busy = min(1.0, busy / (now[1] - before[1]))
+        return now, own_now
+
+    def run(self) -> None:
+        before, own = _cpu_ticks(), os.times()
+        while not self.stopping.wait(self.every):
+            before, own = self.sample(before, own)
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+
+def yield_while_busy(*, load: HostLoad, threshold: float, max_seconds: float, running=lambda: True) -> float:
+    """Wait while the host is busier than ``threshold`` (at most ``max_seconds``); the seconds waited.
+
+    Under a surge the web processes and their database work keep the CPU busy, and the queue's work
+    (turning accepted filings into submissions, notices, e-mails) waits and drains afterwards
+    (issue 11); ``max_seconds`` bounds how long any one task can be held back."""
+    if threshold <= 0 or load is None:
+        return 0.0
+    waited = 0.0
+    step = min(0.25, load.every)
+    while load.busy > threshold and waited < max_seconds and running():
+        threading.Event().wait(step)
+        waited += step
+    return waited

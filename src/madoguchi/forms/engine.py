@@ -216,7 +216,10 @@ def compile_schema(definition: dict) -> dict:
 
 def schema_errors(schema: dict, data: dict) -> list[str]:
     """Every way the data breaks the schema, as 'path: message' (empty when valid)."""
-    validator = Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
+    return validator_errors(Draft202012Validator(schema, format_checker=FORMAT_CHECKER), data)
+
+
+def validator_errors(validator, data: dict) -> list[str]:
     errors = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         path = "/".join(str(p) for p in error.absolute_path) or "(root)"

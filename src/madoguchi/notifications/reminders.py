@@ -273,7 +273,7 @@ def draft_idle(rule: ReminderRule, today: date) -> list[Candidate]:
     idle_since = today - timedelta(days=rule.params["idle_days"])
     drafts = Draft.objects.filter(
         user__isnull=False, updated_at__lt=start_of(idle_since + timedelta(days=1)),
-        expires_at__gte=start_of(today + timedelta(days=1)),
+        expires_at__gte=start_of(today + timedelta(days=1)), accepted_at__isnull=True,
     ).select_related("user", "version")  # fmt: skip
     found = []
     for draft in drafts:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -68,3 +70,42 @@ def version_get_manageable(*, user, slug: str, number: int) -> ProcedureVersion:
     if version is None:
         raise Http404
     return version
+
+
+# --- the rules of one version, parsed once per process ------------------------------------------
+
+
+class VersionRules:
+    """A published version's definition and schema, with its compiled validator.
+
+    Versions never change once written (a change is a new version), and the cache is keyed by the
+    version's content hash as well as its id, so a process may keep them: the online submit path
+    then parses no JSON of the definition on each filing (issue 11's surge).
+    """
+
+    __slots__ = ("definition", "schema", "validator")
+
+    def __init__(self, definition: dict, schema: dict):
+        from jsonschema import Draft202012Validator
+
+        from madoguchi.forms.formats import FORMAT_CHECKER
+
+        self.definition = definition
+        self.schema = schema
+        self.validator = Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
+
+    def errors(self, data: dict) -> list[str]:
+        """Every way the data breaks the schema, as 'path: message' (as ``forms.engine.schema_errors``)."""
+        from madoguchi.forms.engine import validator_errors
+
+        return validator_errors(self.validator, data)
+
+
+def version_rules(*, version_id: int, sha256: str) -> VersionRules:
+    return _version_rules(version_id, sha256)
+
+
+@lru_cache(maxsize=512)
+def _version_rules(version_id: int, sha256: str) -> VersionRules:
+    version = ProcedureVersion.objects.only("definition", "schema").get(pk=version_id, sha256=sha256)
+    return VersionRules(version.definition, version.schema)

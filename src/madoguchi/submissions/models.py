@@ -45,7 +45,8 @@ class Bundle(models.Model):
     sensitive=True,
     retention=Retention(
         period="最後の保存から30日（ログインしていない場合は1日）",
-        expired=lambda now: Draft.objects.filter(expires_at__lt=now),
+        # An accepted draft is a filing on its way to becoming a submission: never purged as a draft.
+        expired=lambda now: Draft.objects.filter(expires_at__lt=now, accepted_at__isnull=True),
         expiry_of=lambda d: d.expires_at,
     ),
     in_register=False,
@@ -68,6 +69,12 @@ class Draft(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     expires_at = models.DateTimeField()
+    # Accepted (``services.submission_accept``): the citizen was told "受け付けました" with this
+    # receipt number at this time, and the worker turns the draft into the submission with this id
+    # (``submission_materialize``). From then on the draft can no longer be changed or purged.
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    submission_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    receipt_number = models.CharField(max_length=30, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("下書き")

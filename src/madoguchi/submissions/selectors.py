@@ -27,7 +27,7 @@ def draft_get_owned(*, request, draft_id, allow_submitted: bool = False) -> Draf
     draft = Draft.objects.select_related("version__procedure__department").filter(pk=draft_id).first()
     if draft is None and allow_submitted:
         return None
-    if draft is None or draft.expires_at < timezone.now() or not _owns(request, draft):
+    if draft is None or draft.accepted_at or draft.expires_at < timezone.now() or not _owns(request, draft):
         raise Http404
     return draft
 
@@ -45,6 +45,67 @@ def submission_get_owned(*, request, submission_id) -> Submission:
     return submission
 
 
+class AcceptedFiling:
+    """An online filing the citizen was told is received, not yet made into its submission by the
+    worker (``services.submission_accept``): what the receipt page shows of it, from the draft."""
+
+    pending = True
+    case = None
+
+    def __init__(self, draft: Draft):
+        self.pk = self.id = draft.submission_id
+        self.receipt_number = draft.receipt_number
+        self.submitted_at = draft.accepted_at
+        self.version = draft.version
+        self.procedure = draft.version.procedure
+        self.department = self.procedure.department
+        self.user_id = draft.user_id
+        self._draft = draft
+
+    @property
+    def data(self) -> dict:
+        return self._draft.data
+
+
+def submission_or_accepted_get_owned(*, request, submission_id):
+    """The citizen's submission, or the accepted filing that will become it (else 404)."""
+    from .views import SESSION_SUBMISSIONS
+
+    try:
+        return submission_get_owned(request=request, submission_id=submission_id)
+    except Http404:
+        try:
+            uuid.UUID(str(submission_id))
+        except ValueError:
+            raise Http404 from None
+        draft = (
+            Draft.objects.select_related("version__procedure__department")
+            .filter(submission_id=submission_id, accepted_at__isnull=False)
+            .first()
+        )
+        if draft is None:
+            raise
+        owned = (
+            _owns(request, draft)
+            if draft.user_id is not None
+            else str(draft.submission_id) in request.session.get(SESSION_SUBMISSIONS, [])
+        )
+        if not owned:
+            raise
+        return AcceptedFiling(draft)
+
+
+def accepted_of(*, user) -> list[AcceptedFiling]:
+    """The citizen's filings accepted and not yet made into submissions, newest first."""
+    return [
+        AcceptedFiling(d)
+        for d in Draft.objects.filter(user=user, accepted_at__isnull=False)
+        .select_related("version__procedure__department")
+        .defer("data", "signature", "version__definition", "version__schema", "version__source_text")
+        .order_by("-accepted_at")
+    ]
+
+
 def submission_by_key(*, key: str) -> Submission | None:
     try:
         return Submission.objects.filter(idempotency_key=uuid.UUID(str(key))).first()
@@ -56,7 +117,7 @@ def drafts_of(*, user) -> QuerySet[Draft]:
     from django.utils import timezone
 
     return (
-        Draft.objects.filter(user=user, expires_at__gte=timezone.now())
+        Draft.objects.filter(user=user, expires_at__gte=timezone.now(), accepted_at__isnull=True)
         .select_related("version__procedure")
         .order_by("-updated_at")
     )
@@ -126,6 +187,11 @@ def my_page(*, user, language: str) -> dict:
                 else submission.get_status_display()
             )
         submission.needs_action = any(c.status == "correction" for c in mine)
+    accepted = accepted_of(user=user)  # received, on their way to the department (issue 11)
+    for filing in accepted:
+        filing.status_label = _("受付済み（担当課へ届ける処理中）")
+        filing.needs_action = False
+    submissions = accepted + submissions
     corrections = list(CorrectionRequest.objects.filter(case__submission__user=user, resolved_at__isnull=True)
                        .select_related("case__procedure"))  # fmt: skip
     messages = list(CaseMessage.objects.filter(case__submission__user=user).select_related("case__procedure")

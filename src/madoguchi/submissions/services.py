@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -13,7 +14,7 @@ from madoguchi.forms.engine import prune, schema_errors
 from madoguchi.privacy.audit import audit_record, audited_atomic
 from madoguchi.privacy.models import AuditEvent, StoredFile
 from madoguchi.procedures.definitions import filer_kind
-from madoguchi.procedures.models import Procedure
+from madoguchi.procedures.models import Procedure, ProcedureVersion
 
 from .models import ANONYMOUS_DRAFT_LIFETIME, DRAFT_LIFETIME, Draft, Submission
 from .receipts import new_receipt_number
@@ -109,10 +110,12 @@ def submission_create(
                 raise DraftGone
             version = draft.version
             data = prune(version.definition, draft.data)
-            errors = schema_errors(version.schema, data)
+            # An accepted draft was checked when the citizen was told it was received; the answers
+            # cannot have changed since (``submission_accept``).
+            errors = [] if draft.accepted_at else schema_errors(version.schema, data)
             if errors:
                 raise SubmissionInvalid(errors)
-            now = timezone.now()
+            now = draft.accepted_at or timezone.now()
             retain_until = now + timedelta(days=365 * version.definition["retention"]["years"])
             submission = _insert(draft, data, idempotency_key, user, channel, now, retain_until, entered_by)
             if needs_signature(version.definition, channel):
@@ -160,12 +163,218 @@ def _insert(draft, data, key, user, channel, now, retain_until, entered_by=None)
     agent = filer.agent
     # 64 random bits: a clash is not expected in the life of the system; if one came, the unique
     # constraint would refuse it and the citizen would simply send again (nothing is stored).
+    # An accepted draft already holds the id and number the citizen was given.
     return Submission.objects.create(
-        receipt_number=new_receipt_number(), idempotency_key=key, version=draft.version, procedure=procedure,
+        id=draft.submission_id or uuid.uuid4(), receipt_number=draft.receipt_number or new_receipt_number(),
+        idempotency_key=key, version=draft.version, procedure=procedure,
         department=procedure.department, user=user if user is not None and user.is_authenticated else None,
         data=data, channel=channel, submitted_at=now, retain_until=retain_until, agent=agent, filed_as=filed_as,
         entered_by=entered_by,
     )  # fmt: skip
+
+
+# --- the online filing: accepted in the request, made into a submission by the worker ----------
+
+
+class DraftNotOwned(Exception):
+    """No such draft for this citizen or browser session (or it expired): the view answers 404."""
+
+
+class FormBroken(Exception):
+    """The form's token is not one this system made."""
+
+
+class DraftInBundle(Exception):
+    def __init__(self, bundle_id):
+        super().__init__(str(bundle_id))
+        self.bundle_id = bundle_id
+
+
+@dataclass(frozen=True)
+class Accepted:
+    submission_id: uuid.UUID
+    receipt_number: str
+    anonymous: bool
+
+
+def submission_accept(*, draft_id, idempotency_key, user, session_key: str) -> Accepted:
+    """Receive a citizen's online filing: the answer to 「送信」, as cheap as it can be made.
+
+    In one transaction the draft is locked, checked (its owner, its answers against the version's
+    schema, the filer) and marked accepted with the submission id and receipt number the citizen is
+    shown, and the task that turns it into the submission is queued (an outbox: the task row commits
+    with the acceptance or not at all). The worker's ``submission_materialize`` then does the rest
+    of ``submission_create`` (the submission, its files' retention, the cases, the triage row, the
+    profile, the receipt notice, the audit row), with the time of acceptance as the time of filing.
+    Under a surge the citizen is answered at once and the back office's work waits in the queue
+    (docs/decisions/0009-accept-then-materialize.md).
+
+    Filings that carry a My Number Card signature or come from a 提出代行者 are made into the
+    submission at once (``submission_create``): what they check (the signature, the registration)
+    is recorded with the submission.
+
+    Idempotent: a second click with the same token returns what the first one accepted.
+    """
+    from madoguchi.procedures.selectors import version_rules
+
+    draft_id = uuid.UUID(str(draft_id))
+    try:
+        idempotency_key = uuid.UUID(str(idempotency_key))
+    except ValueError:  # a broken or forged form: said so to the draft's owner only
+        _accept_again(draft_id, None, user, session_key)
+        raise FormBroken from None
+    authenticated = user is not None and user.is_authenticated
+    inline = False
+    with transaction.atomic():
+        # The usual case in one statement: mark the draft accepted, and read it back. Whatever
+        # is wrong with it below rolls the mark back with the transaction.
+        draft = _accept_mark(draft_id, idempotency_key)
+        if draft is None:  # sent already, in a bundle, someone else's, gone: read it to tell which
+            return _accept_again(draft_id, idempotency_key, user, session_key)
+        owned = (
+            (authenticated and draft.user_id == user.pk)
+            if draft.user_id is not None
+            else (bool(draft.session_key) and draft.session_key == session_key)
+        )
+        if not owned:
+            raise DraftNotOwned
+        if draft.bundle_id:
+            raise DraftInBundle(draft.bundle_id)
+        rules = version_rules(version_id=draft.version_id, sha256=draft.version_sha256)
+        data = prune(rules.definition, draft.data)
+        errors = rules.errors(data)
+        if errors:
+            raise SubmissionInvalid(errors)
+        inline = needs_signature(rules.definition, Submission.Channel.ONLINE) or (
+            filer_kind(rules.definition, data) == Submission.FiledAs.AGENT
+        )
+        if inline:  # made into the submission at once, below: the mark is not kept
+            transaction.set_rollback(True)
+        else:
+            from .tasks import submission_materialize as task
+
+            task.enqueue(draft_id=str(draft.pk))
+            accepted = Accepted(draft.submission_id, draft.receipt_number, draft.user_id is None)
+    if inline:
+        submission = submission_create(draft_id=draft_id, idempotency_key=idempotency_key, user=user,
+                                       session_key=session_key)  # fmt: skip
+        return Accepted(submission.pk, submission.receipt_number, submission.user_id is None)
+    logger.info(
+        "submission accepted procedure_version=%s submission_id=%s", draft.version_id, accepted.submission_id
+    )
+    return accepted
+
+
+def _accept_mark(draft_id: uuid.UUID, key: uuid.UUID) -> Draft | None:
+    """Mark the draft accepted if it is waiting with this token; the draft as marked, or None.
+
+    One ``UPDATE … RETURNING`` (PostgreSQL, SQLite 3.35+) instead of a locking read and a write:
+    written by hand because it is the statement every online filing makes (issue 11)."""
+    from django.db import connection
+
+    table = Draft._meta.db_table
+    versions = ProcedureVersion._meta.db_table
+    quote = connection.ops.quote_name
+    now = timezone.now()
+    submission_id = uuid.uuid4()
+    receipt_number = new_receipt_number()
+    field = Draft._meta.get_field
+    params = [
+        field("accepted_at").get_db_prep_value(now, connection),
+        field("submission_id").get_db_prep_value(submission_id, connection),
+        receipt_number,
+        field("id").get_db_prep_value(draft_id, connection),
+        field("submission_token").get_db_prep_value(key, connection),
+        field("expires_at").get_db_prep_value(now, connection),
+    ]
+    with connection.cursor() as cursor:
+        # The names are the models' own, quoted.
+        cursor.execute(
+            f"UPDATE {quote(table)} SET accepted_at = %s, submission_id = %s, receipt_number = %s "  # noqa: S608
+            f"WHERE id = %s AND submission_token = %s AND accepted_at IS NULL AND expires_at >= %s "
+            f"RETURNING user_id, session_key, data, bundle_id, version_id, "
+            f"(SELECT sha256 FROM {quote(versions)} WHERE {quote(versions)}.id = {quote(table)}.version_id)",
+            params,
+        )  # fmt: skip
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    user_id, session_key, data, bundle_id, version_id, sha256 = row
+    draft = Draft(
+        id=draft_id, user_id=user_id, session_key=session_key, submission_token=key,
+        data=field("data").from_db_value(data, None, connection), bundle_id=bundle_id, version_id=version_id, accepted_at=now, submission_id=submission_id, receipt_number=receipt_number,
+    )  # fmt: skip
+    draft.version_sha256 = sha256
+    return draft
+
+
+def _accept_again(draft_id, key, user, session_key) -> Accepted | None:
+    """``submission_accept`` when the draft was not waiting with this token: a second click (what the
+    first one accepted), a submission made already, or a draft that is gone, someone else's or in a
+    bundle."""
+    authenticated = user is not None and user.is_authenticated
+    draft = Draft.objects.filter(pk=draft_id).only(
+        "id", "user", "session_key", "submission_token", "bundle", "expires_at", "accepted_at", "submission_id",
+        "receipt_number",
+    ).first()  # fmt: skip
+    if draft is not None:
+        owned = (
+            (authenticated and draft.user_id == user.pk)
+            if draft.user_id is not None
+            else (bool(draft.session_key) and draft.session_key == session_key)
+        )
+        if not owned or (draft.accepted_at is None and draft.expires_at < timezone.now()):
+            raise DraftNotOwned
+        if draft.submission_token == key and draft.accepted_at is not None:  # a double click
+            return Accepted(draft.submission_id, draft.receipt_number, draft.user_id is None)
+    if key is None:
+        return None
+    existing = Submission.objects.filter(idempotency_key=key).only("id", "receipt_number", "user_id").first()
+    if existing is not None:
+        return Accepted(existing.pk, existing.receipt_number, existing.user_id is None)
+    raise DraftGone  # submitted by another form, expired, or a forged token
+
+
+def submission_materialize(*, draft_id) -> Submission | None:
+    """Make the submission of an accepted draft (the worker's half of ``submission_accept``).
+
+    Run twice, or after the draft became its submission, it makes nothing more; None when there is
+    no accepted draft of that id and no submission made from it.
+    """
+    draft = Draft.objects.filter(pk=draft_id).select_related("user").first()
+    if draft is None or draft.accepted_at is None:
+        return None
+    return submission_create(draft_id=draft.pk, idempotency_key=draft.submission_token, user=draft.user,
+                             session_key=draft.session_key)  # fmt: skip
+
+
+def accepted_requeue_stalled(*, older_than: timedelta = timedelta(minutes=10)) -> int:
+    """Queue again the accepted drafts that are still not submissions after ``older_than`` and have
+    no task waiting or running for them (a task that failed, for example while the database
+    restarted). Run by every worker's sweep (``core.worker``); returns how many were queued."""
+    from django_tasks_db.models import DBTaskResult
+
+    from .tasks import submission_materialize as task
+
+    stalled = list(
+        Draft.objects.filter(accepted_at__lt=timezone.now() - older_than).values_list("pk", flat=True)[:1000]
+    )
+    if not stalled:
+        return 0
+    pending = {
+        str((row or {}).get("kwargs", {}).get("draft_id"))
+        for row in DBTaskResult.objects.filter(
+            task_path=task.module_path, status__in=["READY", "RUNNING"]
+        ).values_list("args_kwargs", flat=True)
+    }
+    queued = 0
+    for draft_id in stalled:
+        if str(draft_id) not in pending:
+            task.enqueue(draft_id=str(draft_id))
+            queued += 1
+    if queued:
+        logger.warning("accepted filings queued again count=%s", queued)
+    return queued
 
 
 @dataclass(frozen=True)

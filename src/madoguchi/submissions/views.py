@@ -301,16 +301,9 @@ def _repeat_page(request, draft, current, returning, language) -> HttpResponse:
 @public
 @require_http_methods(["GET", "POST"])
 def check(request: HttpRequest, draft_id) -> HttpResponse:
-    draft = selectors.draft_get_owned(
-        request=request, draft_id=draft_id, allow_submitted=request.method == "POST"
-    )
-    if draft is None:  # submitted already, by an earlier click: show that submission
-        submission = selectors.submission_by_key(key=request.POST.get("token", ""))
-        if submission is None:
-            raise Http404
-        return HttpResponseRedirect(
-            reverse("submissions:detail", kwargs={"submission_id": submission.pk}) + "?sent=1"
-        )
+    if request.method == "POST":  # the draft is read once, locked, by the service
+        return _submit(request, draft_id)
+    draft = selectors.draft_get_owned(request=request, draft_id=draft_id)
     if draft.bundle_id:  # a bundle is checked and sent as a whole
         return redirect("submissions:bundle_check", bundle_id=draft.bundle_id)
     definition = draft.version.definition
@@ -318,8 +311,6 @@ def check(request: HttpRequest, draft_id) -> HttpResponse:
     if missing is not None:
         return redirect(_page_url(draft, missing["id"], True))
     language = current_language()
-    if request.method == "POST":
-        return _submit(request, draft)
     sections = answers_summary(definition, draft.data, language, include_unanswered=True)
     return render(request, "submissions/check.html", {
         "draft": draft, "sections": sections, "procedure_name": _localised(definition["name"], language),
@@ -369,37 +360,38 @@ def _draft_payload(draft) -> bytes:
 
 
 @rate_limit("submit", setting="submission")
-def _submit(request: HttpRequest, draft) -> HttpResponse:
-    import uuid
-
+def _submit(request: HttpRequest, draft_id) -> HttpResponse:
+    check_url = reverse("submissions:check", kwargs={"draft_id": draft_id})
     try:
-        uuid.UUID(request.POST.get("token", ""))
-    except ValueError:  # a broken or forged form
-        return render(request, "400.html", status=400)
-    try:
-        submission = services.submission_create(
-            draft_id=draft.pk, idempotency_key=request.POST.get("token", ""), user=request.user,
+        accepted = services.submission_accept(
+            draft_id=draft_id, idempotency_key=request.POST.get("token", ""), user=request.user,
             session_key=_session_key(request),
         )  # fmt: skip
+    except services.DraftNotOwned:
+        raise Http404 from None
+    except services.FormBroken:
+        return render(request, "400.html", status=400)
+    except services.DraftInBundle as exc:  # a bundle is checked and sent as a whole
+        return redirect("submissions:bundle_check", bundle_id=exc.bundle_id)
     except services.DraftGone:
         messages.error(request, _("この下書きは送信できません。期限が切れたか、すでに送信されています。"))
         return redirect("submissions:mine" if request.user.is_authenticated else "core:home")
     except services.SubmissionInvalid:
         messages.error(request, _("入力内容に不足があります。もう一度確かめてください。"))
-        return redirect(_check_url(draft))
+        return redirect(check_url)
     except SignatureRefused as exc:
         messages.error(request, exc.message)
-        return redirect(_check_url(draft))
+        return redirect(check_url)
     except (OperationalError, InterfaceError) as exc:  # a lock or statement timeout, a lost connection
         from madoguchi.core.overload import submission_not_sent
 
-        return submission_not_sent(request, check_url=_check_url(draft), exc=exc)  # rolled back: draft kept
-    if submission.user_id is None:  # filed without an account: this browser session is what owns it
+        return submission_not_sent(request, check_url=check_url, exc=exc)  # rolled back: draft kept
+    if accepted.anonymous:  # filed without an account: this browser session is what owns it
         owned = request.session.get(SESSION_SUBMISSIONS, [])
-        if str(submission.pk) not in owned:
-            request.session[SESSION_SUBMISSIONS] = [*owned, str(submission.pk)][-20:]
+        if str(accepted.submission_id) not in owned:
+            request.session[SESSION_SUBMISSIONS] = [*owned, str(accepted.submission_id)][-20:]
     return HttpResponseRedirect(
-        reverse("submissions:detail", kwargs={"submission_id": submission.pk}) + "?sent=1"
+        reverse("submissions:detail", kwargs={"submission_id": accepted.submission_id}) + "?sent=1"
     )
 
 
@@ -408,14 +400,15 @@ def _submit(request: HttpRequest, draft) -> HttpResponse:
 
 @public
 def detail(request: HttpRequest, submission_id) -> HttpResponse:
-    submission = selectors.submission_get_owned(request=request, submission_id=submission_id)
+    submission = selectors.submission_or_accepted_get_owned(request=request, submission_id=submission_id)
     language = current_language()
     definition = submission.version.definition
-    case = case_selectors.case_of_submission(submission=submission)
+    pending = isinstance(submission, selectors.AcceptedFiling)  # received; its case is being opened
+    case = None if pending else case_selectors.case_of_submission(submission=submission)
     context = {
         "submission": submission, "procedure_name": _localised(definition["name"], language),
         "sections": answers_summary(definition, submission.data, language),
-        "processing_days": definition["processing_days"], "case": case,
+        "processing_days": definition["processing_days"], "case": case, "pending": pending,
         "just_sent": request.GET.get("sent") == "1",
     }  # fmt: skip
     if case is not None:

@@ -3,10 +3,28 @@ killed worker are put back in the queue (``madoguchi.core.worker``). Same option
 
 import os
 
+from django.conf import settings
+from django.core.management.base import CommandError
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
+from django_tasks_db.management.commands.db_worker import Worker
 
-from madoguchi.core.worker import Heartbeat, default_worker_id
+from madoguchi.core.worker import Heartbeat, HostLoad, default_worker_id, yield_while_busy
+
+
+class PoliteWorker(Worker):
+    """db_worker's worker that, before each task, steps back while the host is busy
+    (``MADOGUCHI_WORKER_YIELD_BUSY``; ``madoguchi.core.worker.yield_while_busy``)."""
+
+    def __init__(self, *, load: HostLoad, **kwargs):
+        super().__init__(**kwargs)
+        self.load = load
+
+    def run_task(self, db_task_result) -> None:
+        yield_while_busy(load=self.load, threshold=settings.MADOGUCHI_WORKER_YIELD_BUSY,
+                         max_seconds=settings.MADOGUCHI_WORKER_YIELD_MAX_SECONDS,
+                         running=lambda: self.running)  # fmt: skip
+        super().run_task(db_task_result)
 
 
 class Command(DbWorkerCommand):
@@ -31,7 +49,23 @@ class Command(DbWorkerCommand):
         kwargs = {"beat_seconds": heartbeat_seconds} if heartbeat_seconds else {}
         heartbeat = Heartbeat(options["worker_id"], **kwargs)
         heartbeat.start()
+        load = HostLoad()
+        load.start()
         try:
-            return super().handle(*args, **options)
+            if reload:
+                return super().handle(*args, **options)
+            self.configure_logging(options["verbosity"])
+            queue_names = options["queue_name"].split(",")
+            excluded = options["exclude_queues"].split(",") if options.get("exclude_queues") else []
+            if excluded and "*" not in queue_names:
+                raise CommandError("--exclude-queues can only be used with --queue-name=*")
+            worker = PoliteWorker(
+                load=load, queue_names=queue_names, interval=options["interval"], batch=options["batch"],
+                backend_name=options["backend_name"], startup_delay=options["startup_delay"],
+                max_tasks=options["max_tasks"], worker_id=options["worker_id"], excluded_queue_names=excluded,
+            )  # fmt: skip
+            worker.configure_signals()
+            worker.run()
         finally:
+            load.stop()
             heartbeat.stop()
