@@ -38,7 +38,8 @@ PHASE_DRAFTS=${SURGE_PHASE_DRAFTS:-7000}  # drafts offered to one phase (each su
 REPLAY=${SURGE_REPLAY:-0}
 REPLAY_MAX_SECONDS=${SURGE_REPLAY_MAX_SECONDS:-3600}  # the replay stops submitting after this long
 DRAIN_MAX_SECONDS=${SURGE_DRAIN_MAX_SECONDS:-3600}  # waiting for the workers to make every accepted filing a submission
-PHASES=${SURGE_PHASES:-1}                 # 0: only the replay (with SURGE_REPLAY)
+PHASES=${SURGE_PHASES:-1}
+MAIN_PHASES=${SURGE_MAIN_PHASES:-"mixed submit-only bare-only overload"}  # a subset to try one thing                 # 0: only the replay (with SURGE_REPLAY)
 LOGIN_THINK_MS=${SURGE_LOGIN_THINK_MS:-2000}
 # The server command: %W web processes, %T threads, %P port. Another helper compares granian.
 # granian is the production server (docs/operations.md, "Application server"); gunicorn gthread:
@@ -172,10 +173,14 @@ run_wrk "$OUT/warm" staff 4 "$OUT/staff.txt" 200
 wait "${WRK_PIDS[@]}" || true
 
 if [ "$PHASES" = 1 ]; then
-phase mixed mixed "$CLIENTS" "$DURATION"
-phase submit-only submit "$CLIENTS" "$DURATION"
-phase bare-only bare "$CLIENTS" "$DURATION"
-WRK_TIMEOUT=2s phase overload mixed "$OVERLOAD_CLIENTS" "$DURATION"
+for name in $MAIN_PHASES; do
+  case $name in
+    mixed) phase mixed mixed "$CLIENTS" "$DURATION" ;;
+    submit-only) phase submit-only submit "$CLIENTS" "$DURATION" ;;
+    bare-only) phase bare-only bare "$CLIENTS" "$DURATION" ;;
+    overload) WRK_TIMEOUT=2s phase overload mixed "$OVERLOAD_CLIENTS" "$DURATION" ;;
+  esac
+done
 echo "queue after the overload: $($PY src/manage.py shell --no-imports -v 0 -c "
 from django_tasks_db.models import DBTaskResult
 print(DBTaskResult.objects.filter(status='READY').count(), 'tasks waiting,', DBTaskResult.objects.filter(status='SUCCESSFUL').count(), 'done')")"

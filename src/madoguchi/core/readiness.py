@@ -86,7 +86,11 @@ def task_queue() -> dict:
     count = summary["count"]
     oldest = summary["oldest"]
     age = round((timezone.now() - oldest).total_seconds(), 1) if oldest else 0.0
-    return {"ready": count, "oldest_ready_age_seconds": max(0.0, age)}
+    from madoguchi.submissions.models import Draft
+
+    # Online filings received and not yet made into submissions (docs/decisions/0008).
+    accepted = Draft.objects.filter(accepted_at__isnull=False).count()
+    return {"ready": count, "oldest_ready_age_seconds": max(0.0, age), "filings_accepted_waiting": accepted}
 
 
 def report() -> dict:
@@ -113,9 +117,9 @@ def report() -> dict:
         try:
             queue = task_queue()
         except DatabaseError:
-            queue = {"ready": None, "oldest_ready_age_seconds": None}
+            queue = {"ready": None, "oldest_ready_age_seconds": None, "filings_accepted_waiting": None}
     else:
-        queue = {"ready": None, "oldest_ready_age_seconds": None}
+        queue = {"ready": None, "oldest_ready_age_seconds": None, "filings_accepted_waiting": None}
     ok = all(check["ok"] for check in checks.values())
     return {"status": "ok" if ok else "unavailable", "checks": checks, "tasks": queue,
             "admission": overload.snapshot()}  # fmt: skip

@@ -79,7 +79,7 @@ class Draft(models.Model):
     class Meta:
         verbose_name = _("下書き")
         verbose_name_plural = _("下書き")
-        indexes = [models.Index(fields=["expires_at"])]
+        indexes = [models.Index(fields=["expires_at"]), models.Index(fields=["accepted_at"])]
 
     def __str__(self) -> str:
         return f"draft {self.pk}"

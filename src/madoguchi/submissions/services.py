@@ -356,15 +356,20 @@ def accepted_requeue_stalled(*, older_than: timedelta = timedelta(minutes=10)) -
 
     from .tasks import submission_materialize as task
 
-    stalled = list(
-        Draft.objects.filter(accepted_at__lt=timezone.now() - older_than).values_list("pk", flat=True)[:1000]
-    )
+    stalled = [
+        str(pk)
+        for pk in Draft.objects.filter(accepted_at__lt=timezone.now() - older_than)
+        .order_by("accepted_at")
+        .values_list("pk", flat=True)[:500]
+    ]
     if not stalled:
         return 0
     pending = {
-        str((row or {}).get("kwargs", {}).get("draft_id"))
+        str(row.get("kwargs", {}).get("draft_id"))
         for row in DBTaskResult.objects.filter(
-            task_path=task.module_path, status__in=["READY", "RUNNING"]
+            task_path=task.module_path,
+            status__in=["READY", "RUNNING"],
+            args_kwargs__kwargs__draft_id__in=stalled,
         ).values_list("args_kwargs", flat=True)
     }
     queued = 0
