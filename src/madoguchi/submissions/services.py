@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from madoguchi.forms.engine import prune, schema_errors
@@ -254,6 +254,10 @@ def submission_accept(*, draft_id, idempotency_key, user, session_key: str) -> A
             from .tasks import submission_materialize as task
 
             task.enqueue(draft_id=str(draft.pk))
+            if transaction.get_rollback():  # an error swallowed on the way (a task run in-process):
+                # the block would end in a silent rollback, and the citizen must not be told
+                # "received" for a filing that is not stored.
+                raise OperationalError("the acceptance was rolled back")
             accepted = Accepted(draft.submission_id, draft.receipt_number, draft.user_id is None)
     if inline:
         submission = submission_create(draft_id=draft_id, idempotency_key=idempotency_key, user=user,
