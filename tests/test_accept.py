@@ -159,3 +159,16 @@ def test_the_host_load_is_read_from_proc_stat():
     sum(i * i for i in range(300_000))  # this process's own work is not counted as the host's
     load.sample(before, own)
     assert 0.0 <= load.busy <= 1.0
+
+
+@pytest.mark.django_db
+def test_the_task_table_keeps_fresh_statistics_on_postgresql():
+    """A worker's claim stays an index scan while thousands of tasks wait (core migration 0003)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's autovacuum settings")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'django_tasks_database_dbtaskresult'")
+        (options,) = cursor.fetchone()
+    assert "autovacuum_analyze_threshold=1000" in options and "autovacuum_analyze_scale_factor=0" in options
