@@ -172,3 +172,16 @@ def test_the_task_table_keeps_fresh_statistics_on_postgresql():
         cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'django_tasks_database_dbtaskresult'")
         (options,) = cursor.fetchone()
     assert "autovacuum_analyze_threshold=1000" in options and "autovacuum_analyze_scale_factor=0" in options
+
+
+@pytest.mark.django_db
+def test_the_workers_sweep_analyzes_the_task_table_once_it_changed_enough():
+    from django.db import connection
+
+    from madoguchi.core.worker import tasks_table_analyze_if_stale
+
+    if connection.vendor != "postgresql":
+        assert tasks_table_analyze_if_stale(after_changes=0) is False
+        return
+    assert tasks_table_analyze_if_stale(after_changes=10**9) is False  # not changed enough
+    assert tasks_table_analyze_if_stale(after_changes=0) is True
