@@ -217,3 +217,14 @@ def as_user(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def frozen_ratelimit_clock(monkeypatch):
+    """django-ratelimit's windows are aligned to the clock: a test's few requests that straddle a
+    window's end would start a new count (a flake seen in CI). Its clock stands still instead."""
+    import types
+
+    import django_ratelimit.core
+
+    monkeypatch.setattr(django_ratelimit.core, "time", types.SimpleNamespace(time=lambda: 1_800_000_000.0))

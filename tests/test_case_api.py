@@ -336,7 +336,7 @@ def test_wrong_methods_are_405(write_token, client, citizen_erin):
     assert_error(client.delete(detail_url(case), **bearer(write_token)), 405, "method_not_allowed")
 
 
-def test_the_api_is_rate_limited(read_token, client, settings):
+def test_the_api_is_rate_limited(read_token, client, settings, frozen_ratelimit_clock):
     settings.MADOGUCHI_RATE_LIMITS = {**settings.MADOGUCHI_RATE_LIMITS, "lookup": "3/m"}
     for _ in range(3):
         assert client.get(LIST, **bearer(read_token)).status_code == 200

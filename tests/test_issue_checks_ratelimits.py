@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def tight_limits(settings):
+def tight_limits(settings, frozen_ratelimit_clock):
     settings.MADOGUCHI_RATE_LIMITS = {**settings.MADOGUCHI_RATE_LIMITS, "submission": "3/m", "lookup": "3/m"}
     caches["ratelimit"].clear()
     yield

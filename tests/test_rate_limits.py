@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def tight_limits(settings):
+def tight_limits(settings, frozen_ratelimit_clock):
     settings.MADOGUCHI_RATE_LIMITS = {
         **settings.MADOGUCHI_RATE_LIMITS,
         "login": "3/m",

@@ -306,7 +306,8 @@ def _accept_mark(draft_id: uuid.UUID, key: uuid.UUID) -> Draft | None:
     user_id, session_key, data, bundle_id, version_id, sha256 = row
     draft = Draft(
         id=draft_id, user_id=user_id, session_key=session_key, submission_token=key,
-        data=field("data").from_db_value(data, None, connection), bundle_id=bundle_id, version_id=version_id, accepted_at=now, submission_id=submission_id, receipt_number=receipt_number,
+        data=field("data").from_db_value(data, None, connection), bundle_id=bundle_id, version_id=version_id,
+        accepted_at=now, submission_id=submission_id, receipt_number=receipt_number,
     )  # fmt: skip
     draft.version_sha256 = sha256
     return draft
