@@ -326,8 +326,8 @@ def report() -> None:
     for p in phases:
         s = p.get("submits", {})
         c = p.get("cpu_cores", {})
-        print(f"| {p['phase']} | {s.get('acknowledged', '')} | {s.get('stored', '')} "
-              f"({s.get('submissions_made', '')} made, {s.get('accepted_waiting', '')} waiting) | {s.get('equal', '')} "
+        split = f" ({s['submissions_made']} made, {s['accepted_waiting']} waiting)" if s else ""
+        print(f"| {p['phase']} | {s.get('acknowledged', '')} | {s.get('stored', '')}{split} | {s.get('equal', '')} "
               f"| {c.get('postgres', '')} | {c.get('web', '')} | {c.get('worker', '')} | {c.get('wrk', '')} "
               f"| {c.get('other', '')} | {' '.join(f'{x:.1f}' for x in p['load'])} |")  # fmt: skip
     for name in ("phases", "replay"):
