@@ -148,3 +148,44 @@ def test_the_form_works_without_javascript_and_keeps_what_was_typed(live_server,
     assert page.locator('[name="f-applicant_phone"]').input_value() == "12"  # nothing typed is lost
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
+
+
+def test_a_filing_waiting_for_the_worker_shows_its_receipt_and_status(
+    live_server, citizen_erin, new_page, settings
+):
+    """Issue 11 (docs/decisions/0008): with the tasks in the database queue, as in production, the
+    citizen gets the receipt at once; the page and My page say it is being passed to the department
+    until the worker has made it, and then show it as usual."""
+    from madoguchi.submissions.models import Draft
+    from madoguchi.submissions.services import submission_materialize
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    procedures_load_from_files()
+    definition = DEFINITIONS["risai_shomei"]
+    page = new_page(width=390, height=844)
+    log_in(page, live_server, citizen_erin, "ja")
+    page.goto(f"{live_server.url}/procedures/risai_shomei/")
+    page.get_by_role("button", name=TEXT["ja"]["start"]).click()
+    while (current := page_of(definition, page.url)) is not None:
+        fill(page, page_post(current))
+        page.get_by_role("button", name=TEXT["ja"]["next"], exact=True).click()
+    page.get_by_role("button", name=TEXT["ja"]["submit"]).click()
+
+    expect(page.get_by_role("heading", name="受け付けました")).to_be_visible()
+    receipt = page.locator("#receipt-number").inner_text()
+    expect(page.locator("#pending-note")).to_contain_text("送り直す必要はありません")
+    assert page.locator('a[href$="receipt.pdf"]').count() == 0
+    assert_accessible(page)
+    assert not Submission.objects.exists() and Draft.objects.get().receipt_number == receipt
+    page.goto(live_server.url + "/applications/")
+    expect(page.get_by_role("row", name=re.compile(receipt))).to_contain_text(
+        "受付済み（担当課へ届ける処理中）"
+    )
+    assert_accessible(page)
+
+    submission_materialize(draft_id=Draft.objects.get().pk)  # the worker's turn
+    page.go_back()
+    page.reload()
+    expect(page.locator("#pending-note")).to_have_count(0)
+    expect(page.locator("#receipt-number")).to_have_text(receipt)
+    expect(page.locator('a[href$="receipt.pdf"]')).to_be_visible()

@@ -223,7 +223,6 @@ def submission_accept(*, draft_id, idempotency_key, user, session_key: str) -> A
     except ValueError:  # a broken or forged form: said so to the draft's owner only
         _accept_again(draft_id, None, user, session_key)
         raise FormBroken from None
-    authenticated = user is not None and user.is_authenticated
     inline = False
     with transaction.atomic():
         # The usual case in one statement: mark the draft accepted, and read it back. Whatever
@@ -231,12 +230,7 @@ def submission_accept(*, draft_id, idempotency_key, user, session_key: str) -> A
         draft = _accept_mark(draft_id, idempotency_key)
         if draft is None:  # sent already, in a bundle, someone else's, gone: read it to tell which
             return _accept_again(draft_id, idempotency_key, user, session_key)
-        owned = (
-            (authenticated and draft.user_id == user.pk)
-            if draft.user_id is not None
-            else (bool(draft.session_key) and draft.session_key == session_key)
-        )
-        if not owned:
+        if not _owned(draft, user, session_key):
             raise DraftNotOwned
         if draft.bundle_id:
             raise DraftInBundle(draft.bundle_id)
@@ -313,22 +307,25 @@ def _accept_mark(draft_id: uuid.UUID, key: uuid.UUID) -> Draft | None:
     return draft
 
 
+def _owned(draft, user, session_key: str) -> bool:
+    """The draft is this citizen's, or (started without an account) this browser session's."""
+    if draft.user_id is not None:
+        return user is not None and user.is_authenticated and draft.user_id == user.pk
+    return bool(draft.session_key) and draft.session_key == session_key
+
+
 def _accept_again(draft_id, key, user, session_key) -> Accepted | None:
     """``submission_accept`` when the draft was not waiting with this token: a second click (what the
     first one accepted), a submission made already, or a draft that is gone, someone else's or in a
     bundle."""
-    authenticated = user is not None and user.is_authenticated
     draft = Draft.objects.filter(pk=draft_id).only(
         "id", "user", "session_key", "submission_token", "bundle", "expires_at", "accepted_at", "submission_id",
         "receipt_number",
     ).first()  # fmt: skip
     if draft is not None:
-        owned = (
-            (authenticated and draft.user_id == user.pk)
-            if draft.user_id is not None
-            else (bool(draft.session_key) and draft.session_key == session_key)
-        )
-        if not owned or (draft.accepted_at is None and draft.expires_at < timezone.now()):
+        if not _owned(draft, user, session_key) or (
+            draft.accepted_at is None and draft.expires_at < timezone.now()
+        ):
             raise DraftNotOwned
         if draft.submission_token == key and draft.accepted_at is not None:  # a double click
             return Accepted(draft.submission_id, draft.receipt_number, draft.user_id is None)
