@@ -221,10 +221,8 @@ def as_user(client):
 
 @pytest.fixture
 def frozen_ratelimit_clock(monkeypatch):
-    """django-ratelimit's windows are aligned to the clock: a test's few requests that straddle a
-    window's end would start a new count (a flake seen in CI). Its clock stands still instead."""
-    import types
+    """The rate limits' windows are cut from the clock: a test's few requests that straddle a window's
+    end would start a new count (a flake seen in CI). Their clock stands still instead."""
+    import madoguchi.core.ratelimit
 
-    import django_ratelimit.core
-
-    monkeypatch.setattr(django_ratelimit.core, "time", types.SimpleNamespace(time=lambda: 1_800_000_000.0))
+    monkeypatch.setattr(madoguchi.core.ratelimit, "clock", lambda: 1_800_000_000.0)

@@ -55,19 +55,48 @@ def test_set_touch_delete_clear(counters):
     assert RateCounter.objects.count() == 0
 
 
-def test_a_limited_request_costs_two_statements(counters, client, city):
-    """django-ratelimit's add-then-incr: one INSERT and one UPDATE, no COUNT(*) of the table."""
+def test_hit_creates_counts_and_takes_over_an_expired_counter(counters):
+    assert counters.hit("h", 60) == 1
+    assert counters.hit("h", 60) == 2
+    assert counters.hit("other", 60) == 1
+    RateCounter.objects.filter(key__endswith="h").update(
+        expires=timezone.now() - timezone.timedelta(seconds=1)
+    )
+    assert counters.get("h") is None
+    assert counters.hit("h", 60) == 1  # a new window, not the expired count plus one
+    assert counters.get("h") == 1
+
+
+def test_a_limited_request_costs_one_statement(counters, city, frozen_ratelimit_clock):
+    """One upsert per request, no COUNT(*) of the table; the limit holds from the count after it."""
     from django.test import RequestFactory
-    from django_ratelimit.core import get_usage
+
+    from madoguchi.core.ratelimit import usage
 
     request = RequestFactory().post("/x", REMOTE_ADDR="192.0.2.9")
-    get_usage(request, group="g", key="ip", rate="5/m", method="POST", increment=True)
+    assert usage(request, group="g", rate="2/m").count == 1
     with CaptureQueriesContext(connection) as queries:
-        usage = get_usage(request, group="g", key="ip", rate="5/m", method="POST", increment=True)
-    assert usage["count"] == 2 and not usage["should_limit"]
-    assert len(queries) == 2 and not any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
-    stored = RateCounter.objects.get()
+        second = usage(request, group="g", rate="2/m")
+    assert second.count == 2 and not second.should_limit and 0 < second.time_left <= 60
+    assert len(queries) == 1 and "COUNT(" not in queries.captured_queries[0]["sql"].upper()
+    assert usage(request, group="g", rate="2/m").should_limit
+    assert usage(RequestFactory().get("/x", REMOTE_ADDR="192.0.2.9"), group="g", rate="2/m") is None
+    assert usage(request, group="other", rate="2/m").count == 1  # each group counts on its own
+    stored = RateCounter.objects.order_by("key").first()
     assert "192.0.2.9" not in stored.key  # the address is hashed into the key
+
+
+def test_rates_are_read_as_count_per_period():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from madoguchi.core.ratelimit import parse_rate
+
+    assert parse_rate("30/10m") == (30, 600)
+    assert parse_rate("10/h") == (10, 3600)
+    assert parse_rate("5/s") == (5, 1)
+    assert parse_rate("100/2d") == (100, 172800)
+    with pytest.raises(ImproperlyConfigured):
+        parse_rate("ten per hour")
 
 
 def test_the_receipt_task_run_twice_makes_one_notice(citizen_erin):

@@ -299,9 +299,8 @@ def test_a_submit_stuck_on_a_lock_answers_not_sent_keeps_the_draft_and_stores_no
         # 429 (test_a_rate_limit_whose_counters_are_locked_refuses_with_429): count in memory here.
         settings.CACHES = {
             **settings.CACHES,
-            "in_memory": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+            "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
         }
-        settings.RATELIMIT_USE_CACHE = "in_memory"
     client = as_user(citizen_erin)
     draft, check_url, token = _ready_draft(client)
     held, decided = threading.Event(), _Signal("submission not sent")
@@ -346,7 +345,7 @@ def _counter_table() -> str:
     """The table the rate limits count in (whichever database-backed cache they use)."""
     from django.conf import settings
 
-    cache = settings.CACHES[settings.RATELIMIT_USE_CACHE]
+    cache = settings.CACHES["ratelimit"]
     if cache["BACKEND"].endswith("CounterCache"):
         from madoguchi.core.models import RateCounter
 

@@ -193,7 +193,7 @@ STAFF_LOGIN_URL = "accounts:staff_login"
 
 # Sessions live in the database so that logging out ends them on the server.
 # A request extends the session; 60 minutes without one ends it (idle timeout).
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "madoguchi.core.sessions"  # Django's database sessions, saved in one statement
 SESSION_COOKIE_AGE = int(env("MADOGUCHI_IDLE_TIMEOUT_SECONDS", "3600"))
 # Extended by activity: saved when changed, or when its last save is this old (core/middleware.py).
 SESSION_SAVE_EVERY_REQUEST = False
@@ -269,7 +269,6 @@ CACHES = {
     # Rate-limit counters: one row per key and window, counted with one statement (core/counters.py).
     "ratelimit": {"BACKEND": "madoguchi.core.counters.CounterCache"},
 }
-RATELIMIT_USE_CACHE = "ratelimit"
 # Requests per client address: "count/period" (s, m, h, d; e.g. "30/10m").
 MADOGUCHI_RATE_LIMITS = {
     "login": env("MADOGUCHI_RATE_LIMIT_LOGIN", "30/10m"),

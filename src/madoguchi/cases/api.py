@@ -26,11 +26,9 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
-from django_ratelimit import ALL
-from django_ratelimit.core import get_usage
 
 from madoguchi.core.access import public
-from madoguchi.core.ratelimit import client_key
+from madoguchi.core.ratelimit import usage as rate_usage
 from madoguchi.privacy.audit import audit_record
 from madoguchi.privacy.models import AuditEvent
 
@@ -87,10 +85,10 @@ def _unauthorized(detail: str) -> JsonResponse:
 
 def _rate_limited(request: HttpRequest) -> JsonResponse | None:
     rate = settings.MADOGUCHI_RATE_LIMITS[RATE_SETTING]
-    usage = get_usage(request, group=RATE_GROUP, key=client_key, rate=rate, method=ALL, increment=True)
-    if usage is None or not usage["should_limit"]:
+    usage = rate_usage(request, group=RATE_GROUP, rate=rate, methods=None)
+    if usage is None or not usage.should_limit:
         return None
-    retry_after = max(1, int(usage["time_left"]))
+    retry_after = max(1, usage.time_left)
     logger.warning("rate limit reached group=%s path=%s", RATE_GROUP, request.path)
     audit_record(action=AuditEvent.Action.RATE_LIMITED, object_type=f"endpoint.{RATE_GROUP}",
                  result=AuditEvent.Result.DENIED, detail=rate, use_request_actor=False)  # fmt: skip

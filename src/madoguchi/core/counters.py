@@ -1,16 +1,17 @@
 # ruff: noqa: S608, S311 — the table name is the model's own, quoted; the sweep's dice need no secrecy.
 """A cache backend for counters only, in one database table: what the rate limits need, and no more.
 
-django-ratelimit counts through a cache: ``add(key, 1)``, and when the key is there already,
-``incr(key)``. On Django's ``DatabaseCache`` that is about a dozen statements per limited request
-(a ``COUNT(*)`` of the whole table for culling on every write, a pickled value read and written back
-in its own transaction), and under a surge the limiter cost more than the submission it guards.
-Here ``add`` is one ``INSERT … ON CONFLICT DO NOTHING`` and ``incr`` one ``UPDATE … RETURNING``
-(SQLite 3.35+ and PostgreSQL), atomic across processes and hosts; expired rows are swept now and
-then by the same process that writes (no culling on every write).
+The rate limits (core/ratelimit.py) count with ``hit(key, timeout)``: one ``INSERT … ON CONFLICT DO
+UPDATE … RETURNING`` (SQLite 3.35+ and PostgreSQL) that creates the counter at 1 or adds 1 to it,
+atomic across processes and hosts. On Django's ``DatabaseCache`` the same count was about a dozen
+statements per limited request (a ``COUNT(*)`` of the whole table for culling on every write, a
+pickled value read and written back in its own transaction), and under a surge the limiter cost more
+than the submission it guards. Expired rows are swept now and then by the same process that writes
+(no culling on every write). The rest of Django's cache interface (``add``, ``incr``, ``get``, …)
+works too, on integers.
 
-Values must be integers. Written by hand because Django and django-ratelimit offer only the general
-cache backends (Redis would do it, but Madoguchi needs nothing but PostgreSQL).
+Values must be integers. Written by hand because Django offers only the general cache backends
+(Redis would do it, but Madoguchi needs nothing but PostgreSQL).
 """
 
 from __future__ import annotations
@@ -69,6 +70,25 @@ class CounterCache(BaseCache):
             added = cursor.rowcount == 1
         self._sweep(connection)
         return added
+
+    def hit(self, key, timeout=DEFAULT_TIMEOUT, version=None) -> int:
+        """Count one more on ``key`` (created at 1, or taken over at 1 if it expired): the new count."""
+        key = self.make_and_validate_key(key, version=version)
+        connection = self._connection(write=True)
+        table = self._table(connection)
+        now = timezone.now()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (key, value, expires) VALUES (%s, 1, %s) "
+                f"ON CONFLICT (key) DO UPDATE SET "
+                f"value = CASE WHEN {table}.expires < %s THEN 1 ELSE {table}.value + 1 END, "
+                f"expires = CASE WHEN {table}.expires < %s THEN excluded.expires ELSE {table}.expires END "
+                f"RETURNING value",
+                [key, self._expiry(timeout), now, now],
+            )
+            count = cursor.fetchone()[0]
+        self._sweep(connection)
+        return count
 
     def incr(self, key, delta=1, version=None):
         key = self.make_and_validate_key(key, version=version)

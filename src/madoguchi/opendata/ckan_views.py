@@ -27,12 +27,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
-from django_ratelimit.core import get_usage
 
 from madoguchi.accounts.models import StaffRole
 from madoguchi.cases.tokens import can_manage_tokens
 from madoguchi.core.access import public, staff_required
-from madoguchi.core.ratelimit import client_key
+from madoguchi.core.ratelimit import usage as rate_usage
 from madoguchi.organisations.selectors import department_get_visible
 
 from . import ckan, dcat
@@ -65,10 +64,8 @@ def _json(data, status: int = 200) -> JsonResponse:
 
 def _rate_limited(request: HttpRequest) -> bool:
     rate = settings.MADOGUCHI_RATE_LIMITS.get(RATE_SETTING, DEFAULT_RATE)
-    usage = get_usage(
-        request, group=RATE_GROUP, key=client_key, rate=rate, method=["GET", "POST"], increment=True
-    )
-    return bool(usage and usage["should_limit"])
+    usage = rate_usage(request, group=RATE_GROUP, rate=rate, methods=("GET", "POST"))
+    return bool(usage and usage.should_limit)
 
 
 def _mixed(querydict) -> dict:
