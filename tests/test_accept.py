@@ -59,6 +59,10 @@ def test_the_citizen_is_answered_with_a_receipt_before_the_worker_made_the_submi
     draft = Draft.objects.get()
     assert str(draft.submission_id) == submission_id and draft.accepted_at is not None
     assert is_valid_receipt(draft.receipt_number)
+    # The request wrote no task: a worker's dispatcher queues it, once.
+    assert not DBTaskResult.objects.exists() and draft.dispatched_at is None
+    assert services.accepted_dispatch() == 1
+    assert services.accepted_dispatch() == 0
     task = DBTaskResult.objects.get(task_path="madoguchi.submissions.tasks.submission_materialize")
     assert task.status == "READY" and task.args_kwargs["kwargs"] == {"draft_id": str(draft.pk)}
 
@@ -126,11 +130,12 @@ def test_the_worker_makes_it_and_a_failed_task_is_queued_again_by_the_sweep(
     response, _token = submit(client, _ready(client))
     submission_id = _submission_id(response)
     draft = Draft.objects.get()
+    assert services.accepted_dispatch() == 1
     # The task failed (say the database restarted under it): the filing must not stay stuck.
     DBTaskResult.objects.update(status="FAILED", finished_at=timezone.now())
     assert services.accepted_requeue_stalled() == 0  # too recent: it may still be on its way
     accepted_at = timezone.now() - timedelta(minutes=11)
-    Draft.objects.update(accepted_at=accepted_at)
+    Draft.objects.update(accepted_at=accepted_at, dispatched_at=accepted_at)
     assert services.accepted_requeue_stalled() == 1
     assert services.accepted_requeue_stalled() == 0  # queued once, not at every sweep
     call_command("worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)

@@ -514,3 +514,62 @@ def test_readyz_and_healthz_are_503_when_the_database_is_unreachable(tmp_path):
     assert report["checks"]["database"] == {"ok": False}
     assert report["checks"]["migrations"] == {"ok": False}
     assert report["status"] == "unavailable"
+
+
+# --- log-ins: password hashing begun only while it can still be answered in time -----------------
+
+
+@pytest.mark.django_db
+def test_a_log_in_that_arrived_too_long_ago_is_shed_before_the_password_is_checked(
+    client, citizen_erin, settings
+):
+    """A log-in hashes a password (PBKDF2, about half a second of a core). One that waited in front
+    past MADOGUCHI_COSTLY_START_BY_MS gets 503 at once: nothing checked, no failed attempt counted."""
+    from axes.models import AccessAttempt
+
+    from tests.factories import PASSWORD
+
+    settings.MADOGUCHI_MAX_QUEUE_MS = 5000  # the general queue limit lets it through …
+    settings.MADOGUCHI_COSTLY_START_BY_MS = 800  # … the log-in's own does not
+    login_url = "/account/login/"
+    late = f"t={time.time() - 1.5:.3f}"
+    wrong = {"username": citizen_erin.email, "password": "not-the-password"}
+    shed = client.post(login_url, wrong, HTTP_X_REQUEST_START=late)
+    assert shed.status_code == 503 and int(shed["Retry-After"]) > 0
+    assert shed["X-Madoguchi-Shed"] == "costly"
+    assert "送信した内容は処理されていません。" in shed.content.decode()
+    assert not AccessAttempt.objects.exists()  # the password was never checked
+    citizen_erin.refresh_from_db()
+    assert citizen_erin.last_login is None
+    assert overload.snapshot()["shed_costly"] >= 1
+
+    # On time, the same log-in is worked as usual.
+    fresh = f"t={time.time():.3f}"
+    ok = client.post(
+        login_url, {"username": citizen_erin.email, "password": PASSWORD}, HTTP_X_REQUEST_START=fresh
+    )
+    assert ok.status_code == 302
+    citizen_erin.refresh_from_db()
+    assert citizen_erin.last_login is not None
+
+
+@pytest.mark.django_db
+def test_log_ins_beyond_the_hashing_slots_wait_only_until_their_start_by_time(client, citizen_erin, settings):
+    """With every hashing slot of the process taken, a log-in waits for one only until its start-by
+    time, then gets 503; a GET of the log-in page is never held."""
+    settings.MADOGUCHI_COSTLY_AT_ONCE = 1
+    settings.MADOGUCHI_COSTLY_START_BY_MS = 300
+    slots = overload._costly_semaphore()
+    assert slots.acquire(timeout=1)  # another log-in is hashing
+    try:
+        started = time.monotonic()
+        shed = client.post("/account/login/", {"username": citizen_erin.email, "password": "x"})
+        waited = time.monotonic() - started
+        assert client.get("/account/login/").status_code == 200
+    finally:
+        slots.release()
+    assert shed.status_code == 503 and shed["X-Madoguchi-Shed"] == "costly"
+    assert 0.25 <= waited < 2.0
+    assert (
+        client.post("/account/login/", {"username": citizen_erin.email, "password": "x"}).status_code == 200
+    )

@@ -288,6 +288,11 @@ MADOGUCHI_MAX_CONCURRENT = int(env("MADOGUCHI_MAX_CONCURRENT", str(max(1, MADOGU
 MADOGUCHI_ADMISSION_WAIT_MS = int(env("MADOGUCHI_ADMISSION_WAIT_MS", "500"))
 MADOGUCHI_MAX_QUEUE_MS = int(env("MADOGUCHI_MAX_QUEUE_MS", "1000"))  # 0: ignore X-Request-Start
 MADOGUCHI_OVERLOAD_RETRY_AFTER = int(env("MADOGUCHI_OVERLOAD_RETRY_AFTER", "30"))  # seconds
+# Log-ins and sign-ups hash a password (about half a second of a core): at most COSTLY_AT_ONCE at
+# once per process (0 = no limit), begun at most COSTLY_START_BY_MS after the request arrived;
+# otherwise 503 before hashing (core.overload.costly_work).
+MADOGUCHI_COSTLY_AT_ONCE = int(env("MADOGUCHI_COSTLY_AT_ONCE", "2"))
+MADOGUCHI_COSTLY_START_BY_MS = int(env("MADOGUCHI_COSTLY_START_BY_MS", "800"))
 # Web processes only (workers, migrations and commands have none): a statement running longer, or
 # waiting for a lock longer, fails with a clear page instead of hanging. 0 = no limit. Off in the
 # test profile by default (tests that need them set them), so a loaded CI machine fails no test.
@@ -305,6 +310,8 @@ MADOGUCHI_AUDIT_CHAINS = int(env("MADOGUCHI_AUDIT_CHAINS", "8"))
 # 0 = never wait (the default in tests). docs/operations.md, "Workers".
 MADOGUCHI_WORKER_YIELD_BUSY = float(env("MADOGUCHI_WORKER_YIELD_BUSY", "0" if IS_TEST else "0.5"))
 MADOGUCHI_WORKER_YIELD_MAX_SECONDS = float(env("MADOGUCHI_WORKER_YIELD_MAX_SECONDS", "120"))
+# How often each worker queues the tasks of accepted online filings (submissions.services.accepted_dispatch).
+MADOGUCHI_ACCEPT_DISPATCH_SECONDS = float(env("MADOGUCHI_ACCEPT_DISPATCH_SECONDS", "1"))
 
 MADOGUCHI_FIELD_KEYS = env("MADOGUCHI_FIELD_KEYS", "")
 MADOGUCHI_INDEX_KEYS = env("MADOGUCHI_INDEX_KEYS", "")

@@ -32,6 +32,7 @@ from madoguchi.core.access import (
     mfa_pending,
     public,
 )
+from madoguchi.core.overload import costly_work
 from madoguchi.core.ratelimit import rate_limit
 
 from . import services, sso
@@ -69,6 +70,7 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
 @public
 @require_http_methods(["GET", "POST"])
 @rate_limit("login_view", setting="login")
+@costly_work
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.user.is_citizen and is_fully_authenticated(request.user):
         return redirect(_next_url(request, "accounts:home"))
@@ -113,6 +115,7 @@ def login_verify(request: HttpRequest) -> HttpResponse:
 @public
 @require_http_methods(["GET", "POST"])
 @rate_limit("signup", setting="signup")
+@costly_work
 def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -246,6 +249,7 @@ def totp_disable(request: HttpRequest) -> HttpResponse:
 @public
 @require_http_methods(["GET", "POST"])
 @rate_limit("staff_login", setting="login")
+@costly_work
 def staff_login(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.user.is_city_staff:
         return redirect(

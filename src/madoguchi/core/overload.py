@@ -25,7 +25,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, wraps
 
 import yaml
 from django.conf import settings
@@ -56,6 +56,7 @@ class _Stats:
     in_flight: int = 0
     shed_busy: int = 0
     shed_queue: int = 0
+    shed_costly: int = 0
     unlogged: dict = field(default_factory=dict)
     last_log: float = 0.0
 
@@ -70,6 +71,8 @@ def _count_shed(reason: str) -> None:
     with stats.lock:
         if reason == "busy":
             stats.shed_busy += 1
+        elif reason == "costly":
+            stats.shed_costly += 1
         else:
             stats.shed_queue += 1
         stats.unlogged[reason] = stats.unlogged.get(reason, 0) + 1
@@ -78,8 +81,8 @@ def _count_shed(reason: str) -> None:
         counts, stats.unlogged, stats.last_log = stats.unlogged, {}, now
         in_flight = stats.in_flight
     logger.warning(
-        "overload: shed requests busy=%d queue=%d in_flight=%d (at most one line per %ds)",
-        counts.get("busy", 0), counts.get("queue", 0), in_flight, LOG_INTERVAL_SECONDS,
+        "overload: shed requests busy=%d queue=%d costly=%d in_flight=%d (at most one line per %ds)",
+        counts.get("busy", 0), counts.get("queue", 0), counts.get("costly", 0), in_flight, LOG_INTERVAL_SECONDS,
     )  # fmt: skip
 
 
@@ -91,6 +94,7 @@ def snapshot() -> dict:
             "limit": settings.MADOGUCHI_MAX_CONCURRENT,
             "shed_busy": stats.shed_busy,
             "shed_queue": stats.shed_queue,
+            "shed_costly": stats.shed_costly,
         }
 
 
@@ -245,11 +249,11 @@ class AdmissionControlMiddleware:
     def __call__(self, request):
         if self._exempt(request.path_info):
             return self.get_response(request)
-        if self.max_queue:
-            queued = queued_seconds(request.META.get("HTTP_X_REQUEST_START"))
-            if queued is not None and queued > self.max_queue:
-                _count_shed("queue")
-                return busy_response(request, "queue")
+        queued = queued_seconds(request.META.get("HTTP_X_REQUEST_START"))
+        request.madoguchi_arrived = time.monotonic() - (queued or 0.0)  # for costly_work()
+        if self.max_queue and queued is not None and queued > self.max_queue:
+            _count_shed("queue")
+            return busy_response(request, "queue")
         if self.semaphore is None:
             return self.get_response(request)
         if not self.semaphore.acquire(timeout=self.wait):
@@ -263,6 +267,53 @@ class AdmissionControlMiddleware:
             with stats.lock:
                 stats.in_flight -= 1
             self.semaphore.release()
+
+
+# --- costly work: hashing a password ---------------------------------------------------------------
+
+_costly_slots: threading.BoundedSemaphore | None = None
+_costly_lock = threading.Lock()
+
+
+def _costly_semaphore() -> threading.BoundedSemaphore | None:
+    global _costly_slots
+    limit = settings.MADOGUCHI_COSTLY_AT_ONCE
+    if limit <= 0:
+        return None
+    with _costly_lock:
+        if _costly_slots is None or getattr(_costly_slots, "limit", None) != limit:
+            _costly_slots = threading.BoundedSemaphore(limit)
+            _costly_slots.limit = limit
+        return _costly_slots
+
+
+def costly_work(view):
+    """For views whose POST hashes a password (PBKDF2: about half a second of one core).
+
+    At most ``MADOGUCHI_COSTLY_AT_ONCE`` such POSTs are worked at once per process, and one begins
+    only up to ``MADOGUCHI_COSTLY_START_BY_MS`` after the request arrived (at the reverse proxy, by
+    ``X-Request-Start``, else at this process): a log-in that could no longer be answered in time is
+    answered at once with 503 and ``Retry-After``, before any hashing, instead of timing out after it.
+    Nothing is checked or stored for a refused request; the visitor logs in again later.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        slots = _costly_semaphore()
+        if request.method != "POST" or slots is None:
+            return view(request, *args, **kwargs)
+        arrived = getattr(request, "madoguchi_arrived", None)
+        start_by = settings.MADOGUCHI_COSTLY_START_BY_MS / 1000
+        left = start_by if arrived is None else start_by - (time.monotonic() - arrived)
+        if left <= 0 or not slots.acquire(timeout=left):
+            _count_shed("costly")
+            return busy_response(request, "costly")
+        try:
+            return view(request, *args, **kwargs)
+        finally:
+            slots.release()
+
+    return wrapper
 
 
 # --- a submission the database could not take ------------------------------------------------------

@@ -235,3 +235,44 @@ def yield_while_busy(*, load: HostLoad, threshold: float, max_seconds: float, ru
         threading.Event().wait(step)
         waited += step
     return waited
+
+
+# --- queueing the accepted online filings -----------------------------------------------------------
+
+
+class Dispatcher(threading.Thread):
+    """Daemon thread of a worker process: every ``MADOGUCHI_ACCEPT_DISPATCH_SECONDS``, queue the
+    tasks that make the accepted online filings into submissions (``accepted_dispatch``: a batch of
+    drafts accepted and not queued yet). Like the worker's tasks it steps back while the host is
+    busy, so under a surge the web answers first and the filings wait, accepted, in their drafts."""
+
+    def __init__(self, *, load: HostLoad | None, every: float | None = None):
+        super().__init__(name="accept-dispatcher", daemon=True)
+        self.load = load
+        self.every = settings.MADOGUCHI_ACCEPT_DISPATCH_SECONDS if every is None else every
+        self.stopping = threading.Event()
+
+    def dispatch(self) -> int:
+        from madoguchi.submissions.services import accepted_dispatch
+
+        try:
+            close_old_connections()
+            return accepted_dispatch()
+        except Exception:  # the database is down or restarting: try again at the next turn
+            logger.warning("accepted filings not dispatched this turn", exc_info=True)
+            connection.close()
+            return 0
+
+    def run(self) -> None:
+        try:
+            while not self.stopping.wait(self.every):
+                yield_while_busy(load=self.load, threshold=settings.MADOGUCHI_WORKER_YIELD_BUSY,
+                                 max_seconds=settings.MADOGUCHI_WORKER_YIELD_MAX_SECONDS,
+                                 running=lambda: not self.stopping.is_set())  # fmt: skip
+                self.dispatch()
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=self.every + 5)

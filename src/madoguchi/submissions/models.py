@@ -75,11 +75,23 @@ class Draft(models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
     submission_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     receipt_number = models.CharField(max_length=30, blank=True, editable=False)
+    # When the task that makes the submission was queued: by a worker's dispatcher, which queues
+    # the accepted drafts in batches (``services.accepted_dispatch``), or in the request itself
+    # when there is no worker (the immediate task backend).
+    dispatched_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("下書き")
         verbose_name_plural = _("下書き")
-        indexes = [models.Index(fields=["expires_at"]), models.Index(fields=["accepted_at"])]
+        indexes = [
+            models.Index(fields=["expires_at"]),
+            models.Index(fields=["accepted_at"]),
+            # The dispatcher's queue: accepted and not queued yet, oldest first (small: empty at rest).
+            models.Index(
+                fields=["accepted_at"], name="draft_to_dispatch",
+                condition=models.Q(accepted_at__isnull=False, dispatched_at__isnull=True),
+            ),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"draft {self.pk}"

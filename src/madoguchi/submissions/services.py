@@ -200,14 +200,16 @@ class Accepted:
 def submission_accept(*, draft_id, idempotency_key, user, session_key: str) -> Accepted:
     """Receive a citizen's online filing: the answer to 「送信」, as cheap as it can be made.
 
-    In one transaction the draft is locked, checked (its owner, its answers against the version's
-    schema, the filer) and marked accepted with the submission id and receipt number the citizen is
-    shown, and the task that turns it into the submission is queued (an outbox: the task row commits
-    with the acceptance or not at all). The worker's ``submission_materialize`` then does the rest
+    In one transaction the draft is marked accepted with the submission id and receipt number the
+    citizen is shown, and checked (its owner, its answers against the version's schema, the filer);
+    anything wrong rolls the mark back. The accepted draft is its own outbox: a worker's dispatcher
+    (``accepted_dispatch``) queues the task that turns it into the submission, in batches, so the
+    request writes no task row. (With the immediate task backend there is no worker: the task is
+    queued, and so run, in the request.) The worker's ``submission_materialize`` then does the rest
     of ``submission_create`` (the submission, its files' retention, the cases, the triage row, the
     profile, the receipt notice, the audit row), with the time of acceptance as the time of filing.
-    Under a surge the citizen is answered at once and the back office's work waits in the queue
-    (docs/decisions/0009-accept-then-materialize.md).
+    Under a surge the citizen is answered at once and the back office's work waits
+    (docs/decisions/0008-accept-then-materialize.md).
 
     Filings that carry a My Number Card signature or come from a 提出代行者 are made into the
     submission at once (``submission_create``): what they check (the signature, the registration)
@@ -224,10 +226,11 @@ def submission_accept(*, draft_id, idempotency_key, user, session_key: str) -> A
         _accept_again(draft_id, None, user, session_key)
         raise FormBroken from None
     inline = False
+    in_request = dispatch_in_request()
     with transaction.atomic():
         # The usual case in one statement: mark the draft accepted, and read it back. Whatever
         # is wrong with it below rolls the mark back with the transaction.
-        draft = _accept_mark(draft_id, idempotency_key)
+        draft = _accept_mark(draft_id, idempotency_key, dispatched=in_request)
         if draft is None:  # sent already, in a bundle, someone else's, gone: read it to tell which
             return _accept_again(draft_id, idempotency_key, user, session_key)
         if not _owned(draft, user, session_key):
@@ -245,9 +248,10 @@ def submission_accept(*, draft_id, idempotency_key, user, session_key: str) -> A
         if inline:  # made into the submission at once, below: the mark is not kept
             transaction.set_rollback(True)
         else:
-            from .tasks import submission_materialize as task
+            if in_request:
+                from .tasks import submission_materialize as task
 
-            task.enqueue(draft_id=str(draft.pk))
+                task.enqueue(draft_id=str(draft.pk))
             if transaction.get_rollback():  # an error swallowed on the way (a task run in-process):
                 # the block would end in a silent rollback, and the citizen must not be told
                 # "received" for a filing that is not stored.
@@ -263,7 +267,17 @@ def submission_accept(*, draft_id, idempotency_key, user, session_key: str) -> A
     return accepted
 
 
-def _accept_mark(draft_id: uuid.UUID, key: uuid.UUID) -> Draft | None:
+def dispatch_in_request() -> bool:
+    """Whether the request queues the task of an accepted filing itself: only when tasks run in the
+    process that queues them (the immediate backend, as in the tests), where no worker dispatches."""
+    from django_tasks.backends.immediate import ImmediateBackend
+
+    from .tasks import submission_materialize
+
+    return isinstance(submission_materialize.get_backend(), ImmediateBackend)
+
+
+def _accept_mark(draft_id: uuid.UUID, key: uuid.UUID, *, dispatched: bool) -> Draft | None:
     """Mark the draft accepted if it is waiting with this token; the draft as marked, or None.
 
     One ``UPDATE … RETURNING`` (PostgreSQL, SQLite 3.35+) instead of a locking read and a write:
@@ -281,6 +295,7 @@ def _accept_mark(draft_id: uuid.UUID, key: uuid.UUID) -> Draft | None:
         field("accepted_at").get_db_prep_value(now, connection),
         field("submission_id").get_db_prep_value(submission_id, connection),
         receipt_number,
+        field("dispatched_at").get_db_prep_value(now if dispatched else None, connection),
         field("id").get_db_prep_value(draft_id, connection),
         field("submission_token").get_db_prep_value(key, connection),
         field("expires_at").get_db_prep_value(now, connection),
@@ -288,7 +303,8 @@ def _accept_mark(draft_id: uuid.UUID, key: uuid.UUID) -> Draft | None:
     with connection.cursor() as cursor:
         # The names are the models' own, quoted.
         cursor.execute(
-            f"UPDATE {quote(table)} SET accepted_at = %s, submission_id = %s, receipt_number = %s "  # noqa: S608
+            f"UPDATE {quote(table)} SET accepted_at = %s, submission_id = %s, receipt_number = %s, "  # noqa: S608
+            f"dispatched_at = %s "
             f"WHERE id = %s AND submission_token = %s AND accepted_at IS NULL AND expires_at >= %s "
             f"RETURNING user_id, session_key, data, bundle_id, version_id, "
             f"(SELECT sha256 FROM {quote(versions)} WHERE {quote(versions)}.id = {quote(table)}.version_id)",
@@ -302,6 +318,7 @@ def _accept_mark(draft_id: uuid.UUID, key: uuid.UUID) -> Draft | None:
         id=draft_id, user_id=user_id, session_key=session_key, submission_token=key,
         data=field("data").from_db_value(data, None, connection), bundle_id=bundle_id, version_id=version_id,
         accepted_at=now, submission_id=submission_id, receipt_number=receipt_number,
+        dispatched_at=now if dispatched else None,
     )  # fmt: skip
     draft.version_sha256 = sha256
     return draft
@@ -350,18 +367,41 @@ def submission_materialize(*, draft_id) -> Submission | None:
                              session_key=draft.session_key)  # fmt: skip
 
 
+def accepted_dispatch(*, limit: int = 500) -> int:
+    """Queue the task that makes the submission for accepted drafts not queued yet, oldest first, at
+    most ``limit``; how many were queued. Run by every worker (``manage.py worker``) about once a
+    second: several workers take different drafts (``SKIP LOCKED`` on PostgreSQL; SQLite has one
+    writer at a time), and the mark and the task rows commit together or not at all."""
+    from .tasks import submission_materialize as task
+
+    with transaction.atomic():
+        waiting = list(
+            Draft.objects.select_for_update(skip_locked=True)
+            .filter(accepted_at__isnull=False, dispatched_at__isnull=True)
+            .order_by("accepted_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not waiting:
+            return 0
+        Draft.objects.filter(pk__in=waiting).update(dispatched_at=timezone.now())
+        for draft_id in waiting:
+            task.enqueue(draft_id=str(draft_id))
+    return len(waiting)
+
+
 def accepted_requeue_stalled(*, older_than: timedelta = timedelta(minutes=10)) -> int:
-    """Queue again the accepted drafts that are still not submissions after ``older_than`` and have
-    no task waiting or running for them (a task that failed, for example while the database
-    restarted). Run by every worker's sweep (``core.worker``); returns how many were queued."""
+    """Queue again the accepted drafts whose task was queued more than ``older_than`` ago, that are
+    still not submissions and have no task waiting or running for them (a task that failed, for
+    example while the database restarted). Run by every worker's sweep (``core.worker``); returns
+    how many were queued."""
     from django_tasks_db.models import DBTaskResult
 
     from .tasks import submission_materialize as task
 
     stalled = [
         str(pk)
-        for pk in Draft.objects.filter(accepted_at__lt=timezone.now() - older_than)
-        .order_by("accepted_at")
+        for pk in Draft.objects.filter(dispatched_at__lt=timezone.now() - older_than)
+        .order_by("dispatched_at")
         .values_list("pk", flat=True)[:500]
     ]
     if not stalled:
@@ -380,6 +420,9 @@ def accepted_requeue_stalled(*, older_than: timedelta = timedelta(minutes=10)) -
             task.enqueue(draft_id=str(draft_id))
             queued += 1
     if queued:
+        Draft.objects.filter(pk__in=[d for d in stalled if d not in pending]).update(
+            dispatched_at=timezone.now()
+        )
         logger.warning("accepted filings queued again count=%s", queued)
     return queued
 

@@ -9,7 +9,7 @@ from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 from django_tasks_db.management.commands.db_worker import Worker
 
-from madoguchi.core.worker import Heartbeat, HostLoad, default_worker_id, yield_while_busy
+from madoguchi.core.worker import Dispatcher, Heartbeat, HostLoad, default_worker_id, yield_while_busy
 
 
 class PoliteWorker(Worker):
@@ -51,6 +51,9 @@ class Command(DbWorkerCommand):
         heartbeat.start()
         load = HostLoad()
         load.start()
+        dispatcher = Dispatcher(load=load)
+        dispatcher.dispatch()  # at once: a --batch run also makes the filings accepted before it
+        dispatcher.start()
         try:
             if reload:
                 return super().handle(*args, **options)
@@ -67,5 +70,6 @@ class Command(DbWorkerCommand):
             worker.configure_signals()
             worker.run()
         finally:
+            dispatcher.stop()
             load.stop()
             heartbeat.stop()
