@@ -26,17 +26,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from madoguchi.core.access import public
 from madoguchi.core.i18n import current_language
-from madoguchi.forms.engine import (
-    answers_summary,
-    first_incomplete_page,
-    page_fields,
-    read_fields,
-    visible_pages,
-)
+from madoguchi.forms.engine import answers_summary, first_incomplete_page, visible_pages
 from madoguchi.forms.fieldtypes import localised
-from madoguchi.forms.rendering import raw_from_values, render_fields
-from madoguchi.forms.repeat import repeat_page
 from madoguchi.submissions import services as submission_services
+from madoguchi.submissions.runner import Runner
 
 from . import selectors, services
 from .forms import KioskEnrolForm
@@ -77,6 +70,10 @@ def _render(request, template: str, context: dict, status: int = 200) -> HttpRes
         context["refresh_after"] = idle - services.kiosk_warning_seconds()
         context["refresh_to"] = reverse("counter:kiosk_still_there")
     return _no_store(render(request, template, context, status=status))
+
+
+RUNNER = Runner(page_route="counter:kiosk_page", check_route="counter:kiosk_check", templates="counter/kiosk/",
+                render=_render)  # fmt: skip
 
 
 def _not_enrolled(request) -> HttpResponse:
@@ -161,7 +158,7 @@ def kiosk_home(request: HttpRequest) -> HttpResponse:
             return _finish(request, "idle")
         drafts = selectors.kiosk_visit_drafts(visit=visit) if visit else []
         if drafts:
-            resume_url = _resume_url(drafts[-1])
+            resume_url = RUNNER.resume_url(drafts[-1])
         elif visit is not None:  # filed, then back at the start without 「終わる」: the visit is over
             services.kiosk_visit_end(visit=visit, reason=KioskVisit.EndReason.DONE)
             _fresh_session(request)
@@ -197,7 +194,7 @@ def kiosk_start(request: HttpRequest) -> HttpResponse:
     draft = services.kiosk_draft_start(visit=visit, procedure=procedure)
     request.session[VISIT_KEY] = str(visit.pk)
     first = visible_pages(draft.version.definition, {})[0]
-    return _no_store(redirect(_page_url(draft, first["id"])))
+    return _no_store(redirect(RUNNER.page_url(draft, first["id"])))
 
 
 @public
@@ -234,7 +231,7 @@ def kiosk_still_there(request: HttpRequest) -> HttpResponse:
     drafts = selectors.kiosk_visit_drafts(visit=visit)
     filing = visit.filings.order_by("-created_at").first()
     if drafts:
-        resume_url = _resume_url(drafts[-1])
+        resume_url = RUNNER.resume_url(drafts[-1])
     elif filing is not None:
         resume_url = reverse("counter:kiosk_filed", kwargs={"submission_id": filing.submission_id})
     else:
@@ -273,105 +270,13 @@ def kiosk_timeout(request: HttpRequest) -> HttpResponse:
 # --- the form, at the kiosk -------------------------------------------------------------------------
 
 
-def _page_url(draft, page_id: str, returning: bool = False) -> str:
-    url = reverse("counter:kiosk_page", kwargs={"draft_id": draft.pk, "page_id": page_id})
-    return f"{url}?return=check" if returning else url
-
-
-def _check_url(draft) -> str:
-    return reverse("counter:kiosk_check", kwargs={"draft_id": draft.pk})
-
-
-def _resume_url(draft) -> str:
-    missing = first_incomplete_page(draft.version.definition, draft.data)
-    return _page_url(draft, missing["id"]) if missing else _check_url(draft)
-
-
-def _next_url(draft, page_id: str, returning: bool) -> str:
-    draft.refresh_from_db()
-    definition, data = draft.version.definition, draft.data
-    missing = first_incomplete_page(definition, data)
-    if returning:
-        return _page_url(draft, missing["id"], True) if missing else _check_url(draft)
-    ids = [p["id"] for p in visible_pages(definition, data)]
-    index = ids.index(page_id) if page_id in ids else len(ids)
-    return _page_url(draft, ids[index + 1]) if index + 1 < len(ids) else _check_url(draft)
-
-
-def _page_context(draft, current, returning, language) -> dict:
-    definition = draft.version.definition
-    ids = [p["id"] for p in visible_pages(definition, draft.data)]
-    index = ids.index(current["id"])
-    back = _check_url(draft) if returning else (_page_url(draft, ids[index - 1]) if index > 0 else "")
-    return {
-        "draft": draft, "page": current, "returning": returning, "back_url": back,
-        "title": localised(current["title"], language), "intro": localised(current.get("intro"), language),
-        "procedure_name": localised(definition["name"], language),
-        "progress": {"current": index + 1, "total": len(ids)},
-    }  # fmt: skip
-
-
 @public
 @kiosk_view
 def kiosk_page(request: HttpRequest, kiosk, visit, draft_id, page_id: str) -> HttpResponse:
-    from madoguchi.submissions.views import _postal_lookup, _store_uploads
-
     if request.method not in ("GET", "POST"):
         return HttpResponse(status=405)
     draft = selectors.kiosk_draft_get(visit=visit, draft_id=draft_id).draft
-    definition = draft.version.definition
-    current = next((p for p in visible_pages(definition, draft.data) if p["id"] == page_id), None)
-    if current is None:
-        raise Http404
-    returning = request.GET.get("return") == "check"
-    language = current_language()
-    if current.get("repeat"):
-        return _repeat_page(request, kiosk, draft, current, returning, language)
-    fields = page_fields(current, draft.data)
-    raw = raw_from_values(fields, draft.data)
-    errors: dict = {}
-    notice = ""
-    if request.method == "POST":
-        action = request.POST.get("action", "continue")
-        prepared, upload_errors = _store_uploads(request, draft, fields)
-        draft.refresh_from_db()
-        result = read_fields(fields, request.POST, draft.data, prepared_files=prepared)
-        raw = result.raw
-        if action.startswith("lookup:"):
-            notice = _postal_lookup(action.removeprefix("lookup:"), fields, raw, language)
-        else:
-            errors = {**result.errors, **upload_errors}
-            if not errors:
-                submission_services.draft_save(draft=draft, values=result.values,
-                                               replace=tuple(f["id"] for f in current["fields"]))  # fmt: skip
-                return redirect(_next_url(draft, current["id"], returning))
-    rendered = render_fields(fields, raw, errors, language, page=current)
-    context = _page_context(draft, current, returning, language)
-    context.update({
-        "kiosk": kiosk, "fields": rendered, "errors": errors, "notice": notice,
-        "error_fields": [f for f in rendered if f.error], "has_files": any(f["type"] == "file" for f in fields),
-    })  # fmt: skip
-    return _render(request, "counter/kiosk/page.html", context, status=400 if errors else 200)
-
-
-def _repeat_page(request, kiosk, draft, current, returning, language) -> HttpResponse:
-    repeat = current["repeat"]
-    low, high = repeat.get("min", 1), repeat.get("max", 10)
-    result = repeat_page(current, draft.data, language, request.POST if request.method == "POST" else None)
-    if result.values is not None:
-        submission_services.draft_save(
-            draft=draft, values={current["id"]: result.values}, replace=(current["id"],)
-        )
-        return redirect(_next_url(draft, current["id"], returning))
-    items = result.items
-    context = _page_context(draft, current, returning, language)
-    context.update({
-        "kiosk": kiosk, "items": items, "item_label": localised(repeat["item"], language),
-        "can_add": len(items) < high, "can_remove": len(items) > low, "errors": result.errors,
-        "repeat_error": result.repeat_error, "error_fields": [f for item in items for f in item.fields if f.error],
-    })  # fmt: skip
-    bad = bool(result.errors or result.repeat_error)
-    return _render(request, "counter/kiosk/repeat_page.html", context, status=400 if bad else 200)
+    return RUNNER.page(request, draft, page_id, first_back_url="", extra={"kiosk": kiosk})
 
 
 @public
@@ -394,7 +299,7 @@ def kiosk_check(request: HttpRequest, kiosk, visit, draft_id) -> HttpResponse:
         return redirect("counter:kiosk_filed", submission_id=filing.submission_id)
     missing = first_incomplete_page(draft.version.definition, draft.data)
     if missing is not None:
-        return redirect(_page_url(draft, missing["id"], True))
+        return redirect(RUNNER.page_url(draft, missing["id"], True))
     language = current_language()
     error = ""
     if request.method == "POST":

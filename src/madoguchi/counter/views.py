@@ -21,18 +21,10 @@ from madoguchi.accounts.models import StaffRole
 from madoguchi.core.access import staff_required
 from madoguchi.core.i18n import current_language
 from madoguchi.core.ratelimit import rate_limit
-from madoguchi.forms.engine import (
-    answers_summary,
-    first_incomplete_page,
-    input_key,
-    page_fields,
-    read_fields,
-    visible_pages,
-)
-from madoguchi.forms.fieldtypes import FieldInvalid, localised
-from madoguchi.forms.rendering import raw_from_values, render_fields
-from madoguchi.forms.repeat import repeat_page
+from madoguchi.forms.engine import answers_summary, first_incomplete_page, visible_pages
+from madoguchi.forms.fieldtypes import localised
 from madoguchi.submissions import services as submission_services
+from madoguchi.submissions.runner import Runner
 
 from . import selectors, services
 from .forms import IdentityForm
@@ -40,6 +32,8 @@ from .models import CounterFiling, CounterSession
 
 COUNTER_ROLES = (StaffRole.Role.HANDLER, StaffRole.Role.APPROVER, StaffRole.Role.DEPT_ADMIN)
 counter_staff = staff_required(*COUNTER_ROLES)
+RUNNER = Runner(page_route="counter:page", check_route="counter:check", templates="counter/",
+                name_rejected_files=False)  # fmt: skip
 
 
 def _uuid(value) -> uuid.UUID:
@@ -96,7 +90,7 @@ def _session_context(request, session: CounterSession, **extra) -> dict:
     drafts = selectors.session_drafts(session=session)
     for draft in drafts:
         draft.name = localised(draft.version.definition["name"], language)
-        draft.resume_url = _resume_url(draft)
+        draft.resume_url = RUNNER.resume_url(draft)
     return {
         "session": session,
         "identity_form": extra.pop("identity_form", None) or IdentityForm(initial={
@@ -190,7 +184,7 @@ def apply(request: HttpRequest, session_id) -> HttpResponse:
             request,
             _("ご本人の同意を得て、以前の申請とプロフィールから入力しました。違うところは直してください。"),
         )
-    return redirect(_page_url(draft, visible_pages(draft.version.definition, draft.data)[0]["id"]))
+    return redirect(RUNNER.page_url(draft, visible_pages(draft.version.definition, draft.data)[0]["id"]))
 
 
 @counter_staff
@@ -205,144 +199,14 @@ def end(request: HttpRequest, session_id) -> HttpResponse:
 # --- the form runner, at the counter ------------------------------------------------------------------------
 
 
-def _page_url(draft, page_id: str, returning: bool = False) -> str:
-    url = reverse("counter:page", kwargs={"draft_id": draft.pk, "page_id": page_id})
-    return f"{url}?return=check" if returning else url
-
-
-def _check_url(draft) -> str:
-    return reverse("counter:check", kwargs={"draft_id": draft.pk})
-
-
-def _resume_url(draft) -> str:
-    missing = first_incomplete_page(draft.version.definition, draft.data)
-    return _page_url(draft, missing["id"]) if missing else _check_url(draft)
-
-
-def _neighbours(definition, data, page_id):
-    pages = visible_pages(definition, data)
-    ids = [p["id"] for p in pages]
-    index = ids.index(page_id)
-    return (pages[index - 1] if index > 0 else None), (pages[index + 1] if index + 1 < len(pages) else None)
-
-
-def _progress(definition, data, page_id) -> dict:
-    ids = [p["id"] for p in visible_pages(definition, data)]
-    return {"current": ids.index(page_id) + 1 if page_id in ids else 1, "total": len(ids)}
-
-
-def _next_url(draft, page_id: str, returning: bool) -> str:
-    draft.refresh_from_db()
-    definition, data = draft.version.definition, draft.data
-    if returning:
-        missing = first_incomplete_page(definition, data)
-        return _page_url(draft, missing["id"], True) if missing else _check_url(draft)
-    _previous, following = _neighbours(definition, data, page_id)
-    return _page_url(draft, following["id"]) if following else _check_url(draft)
-
-
-def _store_uploads(request, draft, fields: list[dict]) -> tuple[dict, dict]:
-    """Store the page's new uploads (as the online runner does), keeping the files already attached."""
-    from madoguchi.privacy.services import file_store
-    from madoguchi.privacy.uploads import UploadRejected
-
-    prepared, errors = {}, {}
-    for spec in fields:
-        if spec["type"] != "file":
-            continue
-        key = input_key(spec["id"])
-        attached = {item["id"]: item for item in draft.data.get(spec["id"], [])}
-        kept = [attached[i] for i in request.POST.getlist(f"{key}-keep") if i in attached]
-        for upload in request.FILES.getlist(key):
-            try:
-                stored = file_store(uploaded=upload, uploaded_by=request.user,
-                                    department=draft.version.procedure.department)  # fmt: skip
-            except UploadRejected as exc:
-                errors[key] = FieldInvalid(exc.message)
-                continue
-            kept.append({"id": str(stored.pk), "name": stored.display_name})
-        prepared[key] = {"files": kept}
-        submission_services.draft_save(
-            draft=draft, values={spec["id"]: kept} if kept else {}, replace=(spec["id"],)
-        )
-    return prepared, errors
-
-
-def _page_context(link, draft, current, returning, language) -> dict:
-    definition = draft.version.definition
-    previous, _following = _neighbours(definition, draft.data, current["id"])
-    back = _check_url(draft) if returning else (
-        _page_url(draft, previous["id"]) if previous else reverse("counter:session", kwargs={"session_id": link.session_id})
-    )  # fmt: skip
-    return {
-        "session": link.session, "draft": draft, "page": current, "returning": returning, "back_url": back,
-        "title": localised(current["title"], language), "intro": localised(current.get("intro"), language),
-        "procedure_name": localised(definition["name"], language),
-        "progress": _progress(definition, draft.data, current["id"]),
-    }  # fmt: skip
-
-
 @counter_staff
 @require_http_methods(["GET", "POST"])
 def page(request: HttpRequest, draft_id, page_id: str) -> HttpResponse:
     link = selectors.counter_draft_get(user=request.user, draft_id=draft_id)
-    draft = link.draft
-    definition = draft.version.definition
-    current = next((p for p in visible_pages(definition, draft.data) if p["id"] == page_id), None)
-    if current is None:
-        raise Http404
-    returning = request.GET.get("return") == "check"
-    language = current_language()
-    if current.get("repeat"):
-        return _repeat_page(request, link, draft, current, returning, language)
-    fields = page_fields(current, draft.data)
-    raw = raw_from_values(fields, draft.data)
-    errors: dict = {}
-    notice = ""
-    if request.method == "POST":
-        action = request.POST.get("action", "continue")
-        prepared, upload_errors = _store_uploads(request, draft, fields)
-        draft.refresh_from_db()
-        result = read_fields(fields, request.POST, draft.data, prepared_files=prepared)
-        raw = result.raw
-        if action.startswith("lookup:"):
-            from madoguchi.submissions.views import _postal_lookup
-
-            notice = _postal_lookup(action.removeprefix("lookup:"), fields, raw, language)
-        else:
-            errors = {**result.errors, **upload_errors}
-            if not errors:
-                submission_services.draft_save(draft=draft, values=result.values,
-                                               replace=tuple(f["id"] for f in current["fields"]))  # fmt: skip
-                return redirect(_next_url(draft, current["id"], returning))
-    rendered = render_fields(fields, raw, errors, language, page=current)
-    context = _page_context(link, draft, current, returning, language)
-    context.update({
-        "fields": rendered, "errors": errors, "notice": notice, "error_fields": [f for f in rendered if f.error],
-        "has_files": any(f["type"] == "file" for f in fields),
-    })  # fmt: skip
-    return render(request, "counter/page.html", context, status=400 if errors else 200)
-
-
-def _repeat_page(request, link, draft, current, returning, language) -> HttpResponse:
-    """A repeating page (children, household members): add and remove items with buttons."""
-    repeat = current["repeat"]
-    low, high = repeat.get("min", 1), repeat.get("max", 10)
-    result = repeat_page(current, draft.data, language, request.POST if request.method == "POST" else None)
-    if result.values is not None:
-        submission_services.draft_save(
-            draft=draft, values={current["id"]: result.values}, replace=(current["id"],)
-        )
-        return redirect(_next_url(draft, current["id"], returning))
-    items = result.items
-    context = _page_context(link, draft, current, returning, language)
-    context.update({
-        "items": items, "item_label": localised(repeat["item"], language), "can_add": len(items) < high,
-        "can_remove": len(items) > low, "errors": result.errors, "repeat_error": result.repeat_error,
-        "error_fields": [f for item in items for f in item.fields if f.error],
-    })  # fmt: skip
-    bad = bool(result.errors or result.repeat_error)
-    return render(request, "counter/repeat_page.html", context, status=400 if bad else 200)
+    session_url = reverse("counter:session", kwargs={"session_id": link.session_id})
+    return RUNNER.page(
+        request, link.draft, page_id, first_back_url=session_url, extra={"session": link.session}
+    )
 
 
 # --- checking with the visitor, and filing ---------------------------------------------------------------
@@ -382,7 +246,7 @@ def check(request: HttpRequest, draft_id) -> HttpResponse:
     draft, session = link.draft, link.session
     missing = first_incomplete_page(draft.version.definition, draft.data)
     if missing is not None:
-        return redirect(_page_url(draft, missing["id"], True))
+        return redirect(RUNNER.page_url(draft, missing["id"], True))
     language = current_language()
     error = ""
     if request.method == "POST":
@@ -430,7 +294,7 @@ def confirm(request: HttpRequest, draft_id) -> HttpResponse:
         raise
     draft, session = link.draft, link.session
     if first_incomplete_page(draft.version.definition, draft.data) is not None:
-        return redirect(_check_url(draft))
+        return redirect(RUNNER.check_url(draft))
     language = current_language()
     error = ""
     if request.method == "POST":

@@ -23,6 +23,7 @@ from madoguchi.procedures.models import Procedure
 
 from . import selectors, services
 from .models import Bundle
+from .runner import postal_lookup, runner_definition
 
 
 def _bundle(request: HttpRequest, bundle_id) -> Bundle:
@@ -38,12 +39,12 @@ def _drafts(bundle: Bundle) -> list:
 
 def bundle_next_url(bundle: Bundle) -> str:
     """The first form of the bundle with something left to answer, else the check page."""
-    from .views import _page_url, runner_definition
+    from .views import RUNNER
 
     for draft in _drafts(bundle):
         missing = first_incomplete_page(runner_definition(draft), draft.data)
         if missing is not None:
-            return _page_url(draft, missing["id"])
+            return RUNNER.page_url(draft, missing["id"])
     return reverse("submissions:bundle_check", kwargs={"bundle_id": bundle.pk})
 
 
@@ -75,8 +76,6 @@ def bundle_start(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def bundle_shared(request: HttpRequest, bundle_id) -> HttpResponse:
     """The answers several forms share, asked once."""
-    from .views import _postal_lookup
-
     bundle = _bundle(request, bundle_id)
     if bundle.submitted_at:
         return redirect("submissions:bundle_done", bundle_id=bundle.pk)
@@ -98,7 +97,7 @@ def bundle_shared(request: HttpRequest, bundle_id) -> HttpResponse:
         raw = result.raw
         action = request.POST.get("action", "continue")
         if action.startswith("lookup:"):
-            notice = _postal_lookup(action.removeprefix("lookup:"), specs, raw, language)
+            notice = postal_lookup(action.removeprefix("lookup:"), specs, raw, language)
         else:
             errors = result.errors
             if not errors:
@@ -116,7 +115,7 @@ def bundle_shared(request: HttpRequest, bundle_id) -> HttpResponse:
 @citizen_required
 @require_http_methods(["GET", "POST"])
 def bundle_check(request: HttpRequest, bundle_id) -> HttpResponse:
-    from .views import _page_url, runner_definition
+    from .views import RUNNER
 
     bundle = _bundle(request, bundle_id)
     if bundle.submitted_at:
@@ -125,7 +124,7 @@ def bundle_check(request: HttpRequest, bundle_id) -> HttpResponse:
     for draft in drafts:
         missing = first_incomplete_page(runner_definition(draft), draft.data)
         if missing is not None:
-            return redirect(_page_url(draft, missing["id"], True))
+            return redirect(RUNNER.page_url(draft, missing["id"], True))
     keys = services.bundle_shared_keys(bundle)
     if keys and any(first_incomplete_page(draft.version.definition, draft.data) for draft in drafts):
         return redirect("submissions:bundle_shared", bundle_id=bundle.pk)

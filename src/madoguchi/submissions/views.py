@@ -19,35 +19,17 @@ from madoguchi.cases.workflows import workflow as case_workflow
 from madoguchi.core.access import citizen_required, is_fully_authenticated, public
 from madoguchi.core.i18n import current_language
 from madoguchi.core.ratelimit import rate_limit
-from madoguchi.forms.engine import (
-    answers_summary,
-    first_incomplete_page,
-    input_key,
-    page_fields,
-    read_fields,
-    visible_pages,
-)
-from madoguchi.forms.fieldtypes import FieldInvalid
-from madoguchi.forms.lookups import postal_address
+from madoguchi.forms.engine import answers_summary, first_incomplete_page, visible_pages
 from madoguchi.forms.rendering import raw_from_values, render_fields
-from madoguchi.forms.repeat import repeat_page
 from madoguchi.identity.verification import SignatureRefused
-from madoguchi.privacy.services import file_store
-from madoguchi.privacy.uploads import UploadRejected
 from madoguchi.procedures.selectors import procedure_get_public
 
 from . import selectors, services
+from .runner import Runner
 
 SESSION_SUBMISSIONS = "madoguchi_submissions"
-
-
-def _page_url(draft, page_id: str, returning: bool = False) -> str:
-    url = reverse("submissions:page", kwargs={"draft_id": draft.pk, "page_id": page_id})
-    return f"{url}?return=check" if returning else url
-
-
-def _check_url(draft) -> str:
-    return reverse("submissions:check", kwargs={"draft_id": draft.pk})
+RUNNER = Runner(page_route="submissions:page", check_route="submissions:check", templates="submissions/",
+                invalid_status=200, save_to="submissions:mine", check_filer=True)  # fmt: skip
 
 
 def _session_key(request: HttpRequest) -> str:
@@ -83,137 +65,17 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
                 request, _("プロフィールに保存した情報を入力しました。違うところは直してください。")
             )
     first = visible_pages(draft.version.definition, {})[0]
-    return redirect(_page_url(draft, first["id"]))
+    return redirect(RUNNER.page_url(draft, first["id"]))
 
 
 # --- a page ------------------------------------------------------------------------------------
-
-
-def _neighbours(definition: dict, data: dict, page_id: str) -> tuple[dict | None, dict | None]:
-    pages = visible_pages(definition, data)
-    ids = [p["id"] for p in pages]
-    index = ids.index(page_id)
-    return (pages[index - 1] if index > 0 else None), (pages[index + 1] if index + 1 < len(pages) else None)
-
-
-def _store_uploads(request, draft, fields: list[dict], index=None) -> tuple[dict, dict]:
-    """Store new uploads of the page's file fields; keep the ones already attached."""
-    prepared, errors = {}, {}
-    for spec in fields:
-        if spec["type"] != "file":
-            continue
-        key = input_key(spec["id"], index)
-        attached = {item["id"]: item for item in draft.data.get(spec["id"], [])}
-        kept = [attached[i] for i in request.POST.getlist(f"{key}-keep") if i in attached]
-        for upload in request.FILES.getlist(key):
-            try:
-                stored = file_store(uploaded=upload, uploaded_by=request.user if request.user.is_authenticated else None,
-                                    department=draft.version.procedure.department)  # fmt: skip
-            except UploadRejected as exc:
-                errors[key] = FieldInvalid(f"{stored_name(upload)}: {exc.message}")
-                continue
-            kept.append({"id": str(stored.pk), "name": stored.display_name})
-        prepared[key] = {"files": kept}
-        # Files are saved to the draft at once, so nothing uploaded is lost if another field is wrong.
-        services.draft_save(draft=draft, values={spec["id"]: kept} if kept else {}, replace=(spec["id"],))
-    return prepared, errors
-
-
-def stored_name(upload) -> str:
-    from madoguchi.privacy.uploads import display_name_for
-
-    return display_name_for(getattr(upload, "name", ""), "application/pdf").rsplit(".", 1)[0]
-
-
-def runner_definition(draft) -> dict:
-    """The form as the runner walks it. In a bundle, the shared answers were asked on the
-    bundle's page, so each form asks only what is its own: shared fields (and pages left
-    empty without them) are not shown. Answers and checks still use the whole definition."""
-    definition = draft.version.definition
-    if not draft.bundle_id:
-        return definition
-    pages = []
-    for page in definition["form"]["pages"]:
-        own = [f for f in page["fields"] if not f.get("shared")]
-        if own:
-            pages.append({**page, "fields": own})
-    return {**definition, "form": {**definition["form"], "pages": pages}}
 
 
 @public
 @require_http_methods(["GET", "POST"])
 def page(request: HttpRequest, draft_id, page_id: str) -> HttpResponse:
     draft = selectors.draft_get_owned(request=request, draft_id=draft_id)
-    definition = runner_definition(draft)
-    data = draft.data
-    current = next((p for p in visible_pages(definition, data) if p["id"] == page_id), None)
-    if current is None:
-        raise Http404
-    returning = request.GET.get("return") == "check"
-    language = current_language()
-    if current.get("repeat"):
-        return _repeat_page(request, draft, current, returning, language)
-
-    fields = page_fields(current, data)
-    raw = raw_from_values(fields, data)
-    errors: dict = {}
-    notice = ""
-    if request.method == "POST":
-        action = request.POST.get("action", "continue")
-        prepared, upload_errors = _store_uploads(request, draft, fields)
-        draft.refresh_from_db()
-        result = read_fields(fields, request.POST, draft.data, prepared_files=prepared)
-        raw = result.raw
-        if action.startswith("lookup:"):
-            notice = _postal_lookup(action.removeprefix("lookup:"), fields, raw, language)
-        else:
-            errors = {
-                **result.errors,
-                **upload_errors,
-                **_filer_errors(request, draft, fields, result.values),
-            }
-            if not errors:
-                services.draft_save(draft=draft, values=result.values,
-                                    replace=tuple(f["id"] for f in current["fields"]))  # fmt: skip
-                if action == "save":
-                    messages.success(
-                        request, _("下書きを保存しました。「マイページ」から続きを入力できます。")
-                    )
-                    return redirect("submissions:mine")
-                return redirect(_next_url(draft, current["id"], returning))
-    previous, _next = _neighbours(definition, data, current["id"])
-    context = {
-        "draft": draft,
-        "definition": definition,
-        "page": current,
-        "title": _localised(current["title"], language),
-        "intro": _localised(current.get("intro"), language),
-        "fields": render_fields(fields, raw, errors, language, page=current),
-        "errors": errors,
-        "notice": notice,
-        "back_url": _check_url(draft) if returning else (
-            _page_url(draft, previous["id"]) if previous else _start_back_url(draft)
-        ),
-        "returning": returning,
-        "has_files": any(f["type"] == "file" for f in fields),
-        "progress": _progress(definition, data, current["id"]),
-        "procedure_name": _localised(definition["name"], language),
-    }  # fmt: skip
-    return render(request, "submissions/page.html", context)
-
-
-def _filer_errors(request, draft, fields: list[dict], values: dict) -> dict:
-    """On the page that asks who is filing: only a registered account may say 提出代行者."""
-    from madoguchi.identity.services import filer_check
-    from madoguchi.procedures.definitions import filer_kind
-
-    definition = draft.version.definition
-    filer = definition.get("filer")
-    if not filer or not any(f["id"] == filer["field"] for f in fields):
-        return {}
-    check = filer_check(user=request.user, procedure=draft.version.procedure,
-                        filed_as=filer_kind(definition, values))  # fmt: skip
-    return {input_key(filer["field"]): FieldInvalid(check.error)} if check.error else {}
+    return RUNNER.page(request, draft, page_id, first_back_url=_start_back_url(draft), extra={})
 
 
 def _localised(text, language):
@@ -227,72 +89,6 @@ def _start_back_url(draft) -> str:
     if draft.bundle_id:
         return reverse("submissions:bundle_shared", kwargs={"bundle_id": draft.bundle_id})
     return reverse("procedures:detail", kwargs={"slug": draft.version.procedure.slug})
-
-
-def _progress(definition, data, page_id) -> dict:
-    pages = visible_pages(definition, data)
-    ids = [p["id"] for p in pages]
-    return {"current": ids.index(page_id) + 1 if page_id in ids else 1, "total": len(pages)}
-
-
-def _next_url(draft, page_id: str, returning: bool) -> str:
-    draft.refresh_from_db()
-    definition, data = runner_definition(draft), draft.data
-    if returning:
-        missing = first_incomplete_page(definition, data)
-        return _page_url(draft, missing["id"], True) if missing else _check_url(draft)
-    _previous, following = _neighbours(definition, data, page_id)
-    if following:
-        return _page_url(draft, following["id"])
-    if draft.bundle_id:  # on to the bundle's next form, or its check page
-        from .bundle_views import bundle_next_url
-
-        return bundle_next_url(draft.bundle)
-    return _check_url(draft)
-
-
-def _postal_lookup(field_id: str, fields: list[dict], raw: dict, language: str) -> str:
-    """Fill the address from the postal code (the no-JavaScript way: a button on the page)."""
-    spec = next((f for f in fields if f["id"] == field_id and f["type"] == "postal_code"), None)
-    if spec is None or not spec.get("address_field"):
-        return ""
-    import re
-    import unicodedata
-
-    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", str(raw.get(input_key(field_id), ""))))
-    address = postal_address(digits) if len(digits) == 7 else None
-    if address is None:
-        return _("その郵便番号の住所が見つかりませんでした。住所を入力してください。")
-    raw[input_key(spec["address_field"])] = address
-    return _("住所を入れました。続けて番地や建物名を入力してください。")
-
-
-def _repeat_page(request, draft, current, returning, language) -> HttpResponse:
-    definition = runner_definition(draft)
-    repeat = current["repeat"]
-    low, high = repeat.get("min", 1), repeat.get("max", 10)
-    result = repeat_page(current, draft.data, language, request.POST if request.method == "POST" else None)
-    if result.values is not None:
-        services.draft_save(draft=draft, values={current["id"]: result.values}, replace=(current["id"],))
-        if result.action == "save":
-            messages.success(request, _("下書きを保存しました。「マイページ」から続きを入力できます。"))
-            return redirect("submissions:mine")
-        return redirect(_next_url(draft, current["id"], returning))
-    items = result.items
-    errors = {**result.errors, **({"repeat": result.repeat_error} if result.repeat_error else {})}
-    previous, _following = _neighbours(definition, draft.data, current["id"])
-    context = {
-        "draft": draft, "definition": definition, "page": current,
-        "title": _localised(current["title"], language), "intro": _localised(current.get("intro"), language),
-        "items": items, "item_label": _localised(repeat["item"], language), "can_add": len(items) < high,
-        "can_remove": len(items) > low, "errors": errors, "repeat_error": result.repeat_error,
-        "back_url": _check_url(draft) if returning else (
-            _page_url(draft, previous["id"]) if previous else _start_back_url(draft)),
-        "returning": returning, "progress": _progress(definition, draft.data, current["id"]),
-        "procedure_name": _localised(definition["name"], language),
-        "error_fields": [f for item in items for f in item.fields if f.error],
-    }  # fmt: skip
-    return render(request, "submissions/repeat_page.html", context)
 
 
 # --- check your answers and submit -------------------------------------------------------------
@@ -309,7 +105,7 @@ def check(request: HttpRequest, draft_id) -> HttpResponse:
     definition = draft.version.definition
     missing = first_incomplete_page(definition, draft.data)
     if missing is not None:
-        return redirect(_page_url(draft, missing["id"], True))
+        return redirect(RUNNER.page_url(draft, missing["id"], True))
     language = current_language()
     sections = answers_summary(definition, draft.data, language, include_unanswered=True)
     return render(request, "submissions/check.html", {
@@ -345,7 +141,7 @@ def sign(request: HttpRequest, draft_id) -> HttpResponse:
             error = exc.message
         else:
             messages.success(request, _("マイナンバーカードで署名しました。内容を確かめて送信してください。"))
-            return redirect(_check_url(draft))
+            return redirect(RUNNER.check_url(draft))
     language = current_language()
     return render(request, "submissions/sign.html", {
         "draft": draft, "signer": signer, "cards": signer.cards() if signer else {}, "error": error,
