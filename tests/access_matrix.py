@@ -114,6 +114,16 @@ def _case(people):
     return {"case_id": file_case(people["citizen_erin"]).pk}
 
 
+def _case_attachment(people):
+    """A kaigo-hoken case whose submission carries a photo (as the runner stores it)."""
+    from tests.support.cases import file_case
+
+    photo = _file(people)["file_id"]
+    case = file_case(people["citizen_erin"], slug="kaigo_jutaku_kaishu",
+                     before_photos=[{"id": str(photo), "name": "scan.png"}])  # fmt: skip
+    return {"case_id": case.pk, "file_id": photo}
+
+
 def _case_submission(people):
     from tests.support.cases import file_case
 
@@ -241,6 +251,7 @@ ENDPOINTS = [
     Endpoint("cases:detail", _case, "kaigo_alice"),
     Endpoint("identity:agents", _department, "kaigo_admin"),
     Endpoint("cases:action", _case, "kaigo_alice"),
+    Endpoint("cases:attachment", _case_attachment, "kaigo_alice"),
     Endpoint("cases_export:api_tokens", _department, "kaigo_admin"),
     Endpoint("opendata_api:api_tokens", _department, "kaigo_admin"),
     Endpoint("counter:session", _counter_session, "kaigo_alice"),

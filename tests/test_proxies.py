@@ -107,7 +107,9 @@ def test_a_proxy_files_with_a_letter_and_the_case_says_on_whose_behalf(
     body = staff.get(reverse("cases:detail", kwargs={"case_id": case.pk})).content.decode()
     assert "代理人 代理 次郎 さんが" in body and "に代わって申請" in body
     letter = submission.data["power_of_attorney"][0]["id"]
-    assert reverse("privacy:file_download", kwargs={"file_id": letter}) in body
+    letter_url = reverse("cases:attachment", kwargs={"case_id": case.pk, "file_id": letter})
+    assert letter_url in body
+    assert staff.get(letter_url).status_code == 200  # the letter opens from the case
     queue = reverse("cases:queue") + "?department=kosodate-shien&status="
     assert case.receipt_number in staff.get(queue + "&filed_as=proxy").content.decode()
     assert case.receipt_number not in staff.get(queue + "&filed_as=self").content.decode()

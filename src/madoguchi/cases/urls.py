@@ -10,4 +10,5 @@ urlpatterns = [
     path("staff/cases/filters/", views.save_filter, name="save_filter"),
     path("staff/cases/<uuid:case_id>/", views.detail, name="detail"),
     path("staff/cases/<uuid:case_id>/action/", views.action, name="action"),
+    path("staff/cases/<uuid:case_id>/files/<uuid:file_id>/", views.attachment, name="attachment"),
 ]

@@ -232,6 +232,28 @@ def _proxy(definition: dict, submission) -> dict | None:
     return {"name": name, "letters": submission.data.get(POWER_OF_ATTORNEY, [])}
 
 
+@staff_required()
+def attachment(request: HttpRequest, case_id, file_id) -> HttpResponse:
+    """A file the case's submission carries (an attachment, a power of attorney), for the staff of
+    every department holding a case of it: a file is stored for the procedure's department, and a
+    second department's case (``cases:``) must be able to read it too. 404 for a file the
+    submission does not carry."""
+    from madoguchi.privacy.models import StoredFile
+    from madoguchi.privacy.views import stored_file_response
+
+    case = selectors.case_get_for_staff(user=request.user, case_id=case_id)
+    submission = case.submission
+    definition = submission.version.definition
+    letters = (_proxy(definition, submission) or {}).get("letters") or []
+    carried = {
+        str(f.get("id")) for f in [*_files(definition, submission.data), *letters] if isinstance(f, dict)
+    }
+    stored = StoredFile.objects.filter(pk=file_id).first() if str(file_id) in carried else None
+    if stored is None:
+        raise Http404
+    return stored_file_response(request, stored)
+
+
 def _files(definition: dict, data: dict) -> list[dict]:
     return [item for p in definition["form"]["pages"] for f in p["fields"] if f["type"] == "file"
             for item in data.get(f["id"], [])]  # fmt: skip

@@ -65,6 +65,11 @@ def file_register_csv(request: HttpRequest) -> HttpResponse:
 @authenticated
 def file_download(request: HttpRequest, file_id) -> HttpResponse:
     stored = selectors.stored_file_get_visible(user=request.user, file_id=file_id)
+    return stored_file_response(request, stored)
+
+
+def stored_file_response(request: HttpRequest, stored: StoredFile) -> HttpResponse:
+    """A stored file the user may read, as a download (an audited read); 409 while it is not clean."""
     if stored.status != StoredFile.Status.CLEAN:
         return render(request, "privacy/file_unavailable.html", {"stored": stored}, status=409)
     content = services.stored_file_open(stored=stored, user=request.user)
