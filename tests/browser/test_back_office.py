@@ -103,3 +103,31 @@ def test_queue_and_case_pages_are_accessible_in_both_languages(
     assert_accessible(page)
     page.locator("table.queue tbody a").first.click()
     assert_accessible(page)
+
+
+def test_a_second_departments_case_downloads_the_submissions_photo(live_server, citizen_erin, new_page):
+    """資産税課 holds a case of a 介護保険課 submission (a definition's second ``cases:``): its staff
+    open the case in Chromium and download the photo stored for 介護保険課."""
+    from madoguchi.organisations.models import Department
+    from madoguchi.privacy.services import file_store
+    from tests.support.hostile import png
+    from tests.test_uploads import Upload
+
+    kaigo, shisan = Department.objects.get(code="kaigo-hoken"), Department.objects.get(code="shisanzei")
+    photo = file_store(uploaded=Upload(png(), "before.png"), department=kaigo, uploaded_by=citizen_erin)
+    own = file_case(citizen_erin, slug="kaigo_jutaku_kaishu",
+                    before_photos=[{"id": str(photo.pk), "name": "before.png"}])  # fmt: skip
+    second = Case.objects.get(pk=own.pk)
+    second.pk, second.department = None, shisan
+    second.save()
+    staff_member = make_staff("shisan@city.test", "資産税 担当", ("shisanzei", "handler"))
+
+    staff = new_page()
+    staff_log_in(staff, live_server, staff_member)
+    staff.goto(f"{live_server.url}/staff/cases/{second.pk}/")
+    assert_accessible(staff)
+    with staff.expect_download() as download:
+        staff.get_by_role("link", name="before.png").click()
+    assert download.value.suggested_filename == "before.png"
+    with open(download.value.path(), "rb") as saved:
+        assert saved.read(8) == b"\x89PNG\r\n\x1a\n"

@@ -271,20 +271,16 @@ class AdmissionControlMiddleware:
 
 # --- costly work: hashing a password ---------------------------------------------------------------
 
-_costly_slots: threading.BoundedSemaphore | None = None
-_costly_lock = threading.Lock()
+
+@lru_cache(maxsize=4)
+def _costly_slots(limit: int) -> threading.BoundedSemaphore:
+    """This process's hashing slots (one semaphore per setting's value)."""
+    return threading.BoundedSemaphore(limit)
 
 
 def _costly_semaphore() -> threading.BoundedSemaphore | None:
-    global _costly_slots
     limit = settings.MADOGUCHI_COSTLY_AT_ONCE
-    if limit <= 0:
-        return None
-    with _costly_lock:
-        if _costly_slots is None or getattr(_costly_slots, "limit", None) != limit:
-            _costly_slots = threading.BoundedSemaphore(limit)
-            _costly_slots.limit = limit
-        return _costly_slots
+    return _costly_slots(limit) if limit > 0 else None
 
 
 def costly_work(view):

@@ -414,17 +414,15 @@ def accepted_requeue_stalled(*, older_than: timedelta = timedelta(minutes=10)) -
             args_kwargs__kwargs__draft_id__in=stalled,
         ).values_list("args_kwargs", flat=True)
     }
-    queued = 0
-    for draft_id in stalled:
-        if str(draft_id) not in pending:
-            task.enqueue(draft_id=str(draft_id))
-            queued += 1
-    if queued:
-        Draft.objects.filter(pk__in=[d for d in stalled if d not in pending]).update(
-            dispatched_at=timezone.now()
-        )
-        logger.warning("accepted filings queued again count=%s", queued)
-    return queued
+    again = [draft_id for draft_id in stalled if draft_id not in pending]
+    if not again:
+        return 0
+    with transaction.atomic():
+        Draft.objects.filter(pk__in=again).update(dispatched_at=timezone.now())
+        for draft_id in again:
+            task.enqueue(draft_id=draft_id)
+    logger.warning("accepted filings queued again count=%s", len(again))
+    return len(again)
 
 
 @dataclass(frozen=True)
