@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 from axes.models import AccessAttempt
 from django.apps import apps
-from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from madoguchi.accounts.models import User
+from madoguchi.core.models import Session
 from madoguchi.privacy import registry
 from madoguchi.privacy.fields import encrypted_fields
 from madoguchi.privacy.models import ErasureRecord, StoredFile
@@ -97,7 +97,7 @@ def test_purge_leaves_no_expired_rows_or_files_and_records_each_erasure(
     records = ErasureRecord.objects.filter(run_id=report.run_id)
     assert records.count() == 6
     assert sorted(records.values_list("object_type", flat=True)) == sorted([
-        "accounts.user", "accounts.user", "privacy.storedfile", "sessions.session", "axes.accessattempt",
+        "accounts.user", "accounts.user", "privacy.storedfile", "core.session", "axes.accessattempt",
         "privacy_testapp.resident",
     ])  # fmt: skip
     assert all(r.method == "deleted" and r.retention and r.expired_at for r in records)

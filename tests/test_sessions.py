@@ -3,10 +3,10 @@ statement; a session deleted meanwhile is not brought back."""
 
 import pytest
 from django.contrib.sessions.backends.base import UpdateError
-from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from madoguchi.core.models import Session
 from madoguchi.core.sessions import SessionStore
 
 pytestmark = pytest.mark.django_db
@@ -58,3 +58,67 @@ def test_the_save_moves_the_expiry_ahead(settings):
     loaded.save()
     left = Session.objects.get(session_key=store.session_key).expire_date - timezone.now()
     assert left > timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
+
+
+# --- the account read with the session --------------------------------------------------------------
+
+
+def _user_queries(queries) -> list[str]:
+    """The statements that read the account table on its own (not joined to the session)."""
+    return [
+        q["sql"] for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith("SELECT") and 'FROM "accounts_user"' in q["sql"]
+    ]  # fmt: skip
+
+
+def test_the_session_row_carries_its_account_and_one_query_reads_both(client, citizen_erin):
+    client.force_login(citizen_erin)
+    row = Session.objects.get(session_key=client.session.session_key)
+    assert row.user_id == citizen_erin.pk
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/account/")
+    assert response.status_code == 200
+    assert response.wsgi_request.user == citizen_erin
+    session_reads = [q["sql"] for q in queries.captured_queries if 'FROM "core_session"' in q["sql"]]
+    assert len(session_reads) == 1 and 'JOIN "accounts_user"' in session_reads[0]
+    assert _user_queries(queries) == []  # Django's middleware would read the account a second time
+
+
+def test_a_deactivated_account_is_logged_out_though_read_with_the_session(client, citizen_erin):
+    client.force_login(citizen_erin)
+    type(citizen_erin).objects.filter(pk=citizen_erin.pk).update(is_active=False)
+    response = client.get("/account/")
+    assert response.status_code == 302 and "/login" in response["Location"]
+
+
+def test_a_changed_password_ends_the_session_though_the_account_was_read_with_it(client, citizen_erin):
+    client.force_login(citizen_erin)
+    citizen_erin.set_password("a whole new passphrase 2026")
+    type(citizen_erin).objects.filter(pk=citizen_erin.pk).update(password=citizen_erin.password)
+    response = client.get("/account/")
+    assert response.status_code == 302 and "/login" in response["Location"]  # the session's hash no longer matches
+
+
+def test_a_session_without_its_account_column_still_authenticates_by_a_second_read(client, citizen_erin):
+    client.force_login(citizen_erin)
+    Session.objects.filter(session_key=client.session.session_key).update(user=None)  # as a row from before the column
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/account/")
+    assert response.status_code == 200 and response.wsgi_request.user == citizen_erin
+    assert len(_user_queries(queries)) == 1
+
+
+def test_log_out_and_log_in_keep_the_column_true(client, citizen_erin, citizen_frank):
+    client.force_login(citizen_erin)
+    first = client.session.session_key
+    client.logout()
+    assert not Session.objects.filter(session_key=first).exists()
+    client.force_login(citizen_frank)
+    assert Session.objects.get(session_key=client.session.session_key).user_id == citizen_frank.pk
+
+
+def test_deleting_an_account_deletes_its_sessions(client, citizen_erin):
+    client.force_login(citizen_erin)
+    key = client.session.session_key
+    type(citizen_erin).objects.filter(pk=citizen_erin.pk).delete()
+    assert not Session.objects.filter(session_key=key).exists()

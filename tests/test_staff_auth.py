@@ -5,11 +5,11 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from madoguchi.core.models import Session
 from tests.conftest import PASSWORD, current_token, totp_device
 
 pytestmark = pytest.mark.django_db

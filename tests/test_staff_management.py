@@ -3,10 +3,10 @@
 import re
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.urls import reverse
 
 from madoguchi.accounts.models import StaffRole, User
+from madoguchi.core.models import Session
 from tests.conftest import totp_device
 
 pytestmark = pytest.mark.django_db

@@ -30,6 +30,7 @@ OVERLOAD_CLIENTS=${SURGE_OVERLOAD_CLIENTS:-$((CLIENTS * 3))}
 DURATION=${SURGE_DURATION:-20}            # seconds per phase
 SCALE_DURATION=${SURGE_SCALE_DURATION:-12}
 WEB=${SURGE_WEB:-2}                       # web processes (one per core, as docs/operations.md advises)
+LAYOUT=${SURGE_LAYOUT:-shared}            # shared: one server, its processes on one port; split: one per port, balanced by nginx
 THREADS=${SURGE_WEB_THREADS:-8}           # threads per web process (docs/operations.md)
 WORKERS=${SURGE_WORKERS:-2}               # background workers
 SCALE=${SURGE_SCALE-"1 2 3 4"}  # set and empty: no scale phases
@@ -69,29 +70,61 @@ $PY src/manage.py bench_surge_prepare --drafts "$DRAFTS" --out-dir "$OUT"
 echo "prepared in $(( $(date +%s) - T0 )) s"
 
 PIDS=()
-SERVER_PID=""
+SERVER_PIDS=()
+NGINX_UP=0
 cleanup() {
-  [ -n "$SERVER_PID" ] && kill -9 -- -"$SERVER_PID" 2>/dev/null || true
+  for pid in "${SERVER_PIDS[@]}"; do kill -9 -- -"$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do kill -- -"$pid" 2>/dev/null || true; done
 }
 trap cleanup EXIT
 trap 'cleanup; exit 1' INT TERM
 
+# The proxy's configuration for N web processes: one upstream server (LAYOUT=shared: the processes
+# share one port) or N of them (LAYOUT=split: one server process per port, nginx sends each request
+# to the one with the fewest requests in progress).
+write_proxy_conf() {  # $1: web processes
+  local servers="" balance="" i
+  if [ "$LAYOUT" = split ]; then
+    balance="least_conn;"
+    for i in $(seq 0 $(( $1 - 1 ))); do servers="$servers server 127.0.0.1:$(( PORT + i ));"; done
+  else
+    servers="server 127.0.0.1:$PORT;"
+  fi
+  sed -e "s#@OUT@#$(pwd)/$OUT#g" -e "s#@PROXY_PORT@#$PROXY_PORT#g" -e "s#@SERVERS@#$servers#g" \
+    -e "s#@BALANCE@#$balance#g" bench/surge/nginx.conf.template >"$OUT/nginx.conf"
+}
 start_server() {  # $1: web processes
-  local cmd=${SERVER//%W/$1}
-  cmd=${cmd//%T/$THREADS}
-  cmd=${cmd//%P/$PORT}
-  setsid bash -c "exec $cmd" >"$OUT/server-$1.log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" && return 0; sleep 0.2; done
-  echo "the server did not start:"; tail -20 "$OUT/server-$1.log"; exit 1
+  local instances=1 per=$1 i cmd port
+  if [ "$LAYOUT" = split ]; then instances=$1; per=1; fi
+  for i in $(seq 0 $(( instances - 1 ))); do
+    port=$(( PORT + i ))
+    cmd=${SERVER//%W/$per}
+    cmd=${cmd//%T/$THREADS}
+    cmd=${cmd//%P/$port}
+    setsid bash -c "exec $cmd" >"$OUT/server-$1-$i.log" 2>&1 &
+    SERVER_PIDS+=($!)
+  done
+  for i in $(seq 0 $(( instances - 1 ))); do
+    port=$(( PORT + i ))
+    local up=0
+    for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && { up=1; break; }; sleep 0.2; done
+    [ "$up" = 1 ] || { echo "the server did not start:"; tail -20 "$OUT/server-$1-$i.log"; exit 1; }
+  done
+  if [ "$NGINX_UP" = 1 ]; then
+    write_proxy_conf "$1"
+    nginx -c "$(pwd)/$OUT/nginx.conf" -s reload
+    sleep 1
+  fi
 }
 stop_server() {
-  kill -- -"$SERVER_PID" 2>/dev/null || true
-  for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
-  kill -9 -- -"$SERVER_PID" 2>/dev/null || true
-  while pgrep -g "$SERVER_PID" >/dev/null 2>&1; do sleep 0.2; done
-  SERVER_PID=""
+  local pid
+  for pid in "${SERVER_PIDS[@]}"; do kill -- -"$pid" 2>/dev/null || true; done
+  for pid in "${SERVER_PIDS[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -9 -- -"$pid" 2>/dev/null || true
+    while pgrep -g "$pid" >/dev/null 2>&1; do sleep 0.2; done
+  done
+  SERVER_PIDS=()
 }
 for i in $(seq 1 "$WORKERS"); do
   setsid bash -c "exec nice -n $WORKER_NICE $WORKER_CMD" >"$OUT/worker-$i.log" 2>&1 &
@@ -101,11 +134,12 @@ done
 TARGET_PORT=$PORT
 if [ "$PROXY" = "1" ] && command -v nginx >/dev/null 2>&1; then
   mkdir -p "$OUT/nginx-body" "$OUT/nginx-proxy" "$OUT/nginx-fastcgi" "$OUT/nginx-uwsgi" "$OUT/nginx-scgi"
-  sed -e "s#@OUT@#$(pwd)/$OUT#g" -e "s#@PROXY_PORT@#$PROXY_PORT#g" -e "s#@PORT@#$PORT#g" \
-    bench/surge/nginx.conf.template >"$OUT/nginx.conf"
+  write_proxy_conf "$WEB"
   setsid nginx -c "$(pwd)/$OUT/nginx.conf" -e "$(pwd)/$OUT/nginx-error.log" >"$OUT/nginx.log" 2>&1 &
   PIDS+=($!)
   TARGET_PORT=$PROXY_PORT
+  NGINX_UP=1
+  for _ in $(seq 1 50); do [ -s "$OUT/nginx.pid" ] && break; sleep 0.1; done
   echo "through nginx on port $PROXY_PORT"
 elif [ "$PROXY" = "1" ]; then
   echo "nginx is not installed: driving the server directly (no X-Request-Start, so no queue-time shedding)"

@@ -67,7 +67,6 @@ INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
-    "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_otp",
@@ -105,7 +104,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, reading the account together with the session (madoguchi.core.sessions).
+    "madoguchi.core.middleware.AuthenticationMiddleware",
     # django_otp's OTPMiddleware, also counting a second factor asserted by the single sign-on provider.
     "madoguchi.accounts.sso.OTPMiddleware",
     "madoguchi.core.context.RequestContextMiddleware",

@@ -266,19 +266,17 @@ def _staff_member_remove(*, by, department, user) -> None:
         user.is_active = False
         user.deactivated_at = timezone.now()
         user.save(update_fields=["is_active", "deactivated_at"])
-        from django.contrib.sessions.models import Session
-
-        _end_sessions(user, Session)
+        _end_sessions(user)
     _sync_admin_flag(user)
     logger.info(
         "staff member removed user_id=%s department=%s by_user_id=%s", user.pk, department.code, by.pk
     )
 
 
-def _end_sessions(user: User, session_model) -> None:
-    for session in session_model.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if session.get_decoded().get("_auth_user_id") == str(user.pk):
-            session.delete()
+def _end_sessions(user: User) -> None:
+    from madoguchi.core.models import Session
+
+    Session.objects.filter(user=user).delete()
 
 
 def _sync_admin_flag(user: User) -> None:

@@ -29,7 +29,6 @@ import jwt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
@@ -40,6 +39,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 from requests import RequestException
 
+from madoguchi.accounts.backends import active_user
 from madoguchi.core.access import mark_second_factor
 
 logger = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ class StaffSingleSignOnBackend(OIDCAuthenticationBackend):
     def get_user(self, user_id):
         if not sso_enabled():  # turning single sign-on off ends its sessions
             return None
-        user = ModelBackend.get_user(self, user_id)  # None for an inactive account
+        user = active_user(self, user_id)  # None for an inactive account
         return user if user is not None and user.kind == user.Kind.STAFF else None
 
     def get_payload_data(self, token, key):

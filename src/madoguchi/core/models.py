@@ -1,6 +1,8 @@
-"""Models of the base app: the heartbeat of each background worker (see ``core/worker.py``) and the
-rate limits' counters (``core/counters.py``)."""
+"""Models of the base app: the heartbeat of each background worker (see ``core/worker.py``), the
+rate limits' counters (``core/counters.py``) and the log-in sessions (``core/sessions.py``)."""
 
+from django.conf import settings
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -46,3 +48,26 @@ class RateCounter(models.Model):
 
 
 no_personal_data(RateCounter, "回数制限の計数（接続元アドレスのハッシュと回数のみ）")
+
+
+class Session(AbstractBaseSession):
+    """Django's database session with the id of the account logged in to it (``core/sessions.py``).
+
+    The column lets one query read a session and its account together (a request that needs the
+    user reads both in one statement), and lets the sessions of one account be ended without
+    decoding every session. Deleting the account deletes its sessions."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("利用者"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="+",
+    )  # fmt: skip
+
+    class Meta(AbstractBaseSession.Meta):
+        verbose_name = _("ログインセッション")
+        verbose_name_plural = _("ログインセッション")
+
+    @classmethod
+    def get_session_store_class(cls):
+        from .sessions import SessionStore
+
+        return SessionStore

@@ -32,7 +32,7 @@ def _register() -> None:
     }.items():
         no_personal_data(label, reason)
 
-    Session = _model("sessions.session")
+    Session = _model("core.session")
     register_file(PersonalDataFile(
         model=Session, name="ログインセッション", department="ict",
         purpose="ログインした状態を保つため", items=("利用者ID", "有効期限"),

@@ -6,12 +6,12 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from madoguchi.accounts.models import User
+from madoguchi.core.sessions import SessionStore
 from madoguchi.forms.samples import sample_answers
 from madoguchi.procedures.models import Procedure
 from madoguchi.submissions.models import Draft

@@ -22,8 +22,6 @@ from urllib.parse import urlencode
 
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS
-from django.contrib.sessions.backends.db import SessionStore
-from django.contrib.sessions.models import Session
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -33,6 +31,8 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from madoguchi.accounts.models import User
+from madoguchi.core.models import Session
+from madoguchi.core.sessions import SessionStore
 from madoguchi.forms.samples import sample_answers
 from madoguchi.privacy.models import StoredFile
 from madoguchi.procedures.models import Procedure
@@ -74,7 +74,10 @@ def _session(user, *, otp_device=None) -> Session:
         data[SECOND_FACTOR_SESSION_KEY] = time.time()
     key = get_random_string(32, VALID_KEY_CHARS)  # as SessionStore makes them, without a query each
     return Session(
-        session_key=key, session_data=store.encode(data), expire_date=timezone.now() + timedelta(days=1)
+        session_key=key,
+        session_data=store.encode(data),
+        expire_date=timezone.now() + timedelta(days=1),
+        user=user,
     )
 
 
