@@ -96,12 +96,16 @@ def test_a_changed_password_ends_the_session_though_the_account_was_read_with_it
     citizen_erin.set_password("a whole new passphrase 2026")
     type(citizen_erin).objects.filter(pk=citizen_erin.pk).update(password=citizen_erin.password)
     response = client.get("/account/")
-    assert response.status_code == 302 and "/login" in response["Location"]  # the session's hash no longer matches
+    assert (
+        response.status_code == 302 and "/login" in response["Location"]
+    )  # the session's hash no longer matches
 
 
 def test_a_session_without_its_account_column_still_authenticates_by_a_second_read(client, citizen_erin):
     client.force_login(citizen_erin)
-    Session.objects.filter(session_key=client.session.session_key).update(user=None)  # as a row from before the column
+    Session.objects.filter(session_key=client.session.session_key).update(
+        user=None
+    )  # as a row from before the column
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/account/")
     assert response.status_code == 200 and response.wsgi_request.user == citizen_erin

@@ -134,14 +134,22 @@ def test_idle_timeout_is_sixty_minutes_and_ends_the_session(client, kaigo_alice,
     assert client.get(HOME).status_code == 200
     session = Session.objects.get(session_key=client.session.session_key)
     assert session.expire_date - timezone.now() > timedelta(minutes=59)
-    # Activity extends it: a request more than a minute after the last save moves the expiry ahead;
-    # one within the minute writes nothing.
+    # Activity extends it: a request more than MADOGUCHI_SESSION_TOUCH_SECONDS (five minutes) after
+    # the last save moves the expiry ahead; one within them writes nothing.
+    assert settings.MADOGUCHI_SESSION_TOUCH_SECONDS == 300
     Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() + timedelta(minutes=30))
     assert client.get(HOME).status_code == 200
     session.refresh_from_db()
     assert session.expire_date - timezone.now() < timedelta(minutes=31)  # touched seconds ago: not written
     store = client.session
-    store["_touched"] = int(time.time()) - 61
+    store["_touched"] = int(time.time()) - 280
+    store.save()
+    Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() + timedelta(minutes=30))
+    assert client.get(HOME).status_code == 200
+    session.refresh_from_db()
+    assert session.expire_date - timezone.now() < timedelta(minutes=31)  # 280 s after the last save: not yet
+    store = client.session
+    store["_touched"] = int(time.time()) - 301
     store.save()
     Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() + timedelta(minutes=30))
     assert client.get(HOME).status_code == 200

@@ -193,11 +193,14 @@ STAFF_LOGIN_URL = "accounts:staff_login"
 
 # Sessions live in the database so that logging out ends them on the server.
 # A request extends the session; 60 minutes without one ends it (idle timeout).
-SESSION_ENGINE = "madoguchi.core.sessions"  # Django's database sessions, saved in one statement
+SESSION_ENGINE = (
+    "madoguchi.core.sessions"  # Django's database sessions, read with their account, saved in one statement
+)
 SESSION_COOKIE_AGE = int(env("MADOGUCHI_IDLE_TIMEOUT_SECONDS", "3600"))
-# Extended by activity: saved when changed, or when its last save is this old (core/middleware.py).
+# Extended by activity: saved when changed, or when its last save is this old (core/middleware.py): a
+# session idle for 55 to 60 minutes ends (ASP.NET's sliding expiry renews after half the timeout).
 SESSION_SAVE_EVERY_REQUEST = False
-MADOGUCHI_SESSION_TOUCH_SECONDS = int(env("MADOGUCHI_SESSION_TOUCH_SECONDS", "60"))
+MADOGUCHI_SESSION_TOUCH_SECONDS = int(env("MADOGUCHI_SESSION_TOUCH_SECONDS", "300"))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
