@@ -126,3 +126,37 @@ def test_deleting_an_account_deletes_its_sessions(client, citizen_erin):
     key = client.session.session_key
     type(citizen_erin).objects.filter(pk=citizen_erin.pk).delete()
     assert not Session.objects.filter(session_key=key).exists()
+
+
+def test_the_account_read_with_the_session_equals_the_one_the_orm_reads(citizen_erin):
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    citizen_erin.last_login = citizen_erin.date_joined
+    citizen_erin.save()
+    store = SessionStore()
+    store[SESSION_KEY] = str(citizen_erin.pk)
+    store[BACKEND_SESSION_KEY] = "madoguchi.accounts.backends.EmailBackend"
+    store[HASH_SESSION_KEY] = citizen_erin.get_session_auth_hash()
+    store.save()
+    loaded = SessionStore(session_key=store.session_key)
+    assert loaded[SESSION_KEY] == str(citizen_erin.pk)
+    user = loaded.prefetched_user
+    fresh = type(citizen_erin).objects.get(pk=citizen_erin.pk)
+    for field in fresh._meta.concrete_fields:  # converted as the ORM converts (dates, encrypted text)
+        assert getattr(user, field.attname) == getattr(fresh, field.attname), field.name
+    assert user.last_login.tzinfo is not None and not user._state.adding
+
+
+def test_an_expired_or_unknown_session_reads_as_empty():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    store = SessionStore()
+    store["a"] = 1
+    store.save()
+    Session.objects.filter(session_key=store.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+    assert SessionStore(session_key=store.session_key).get("a") is None
+    assert SessionStore(session_key="x" * 32).get("a") is None

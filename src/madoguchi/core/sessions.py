@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import logging
 from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import lru_cache
 
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.core.exceptions import SuspiciousOperation, ValidationError
-from django.db import DatabaseError, router
+from django.db import DatabaseError, connections, router
 from django.utils import timezone
 
 # Not read: the store has no account row for this request (``prefetched`` answers None).
@@ -48,15 +50,14 @@ class SessionStore(DatabaseSessionStore):
     def _get_session_from_db(self):
         self.prefetched_user = NOT_READ
         try:
-            session = self.model.objects.select_related("user").get(
-                session_key=self.session_key, expire_date__gt=timezone.now()
-            )
-        except (self.model.DoesNotExist, SuspiciousOperation) as e:
-            if isinstance(e, SuspiciousOperation):  # as Django's
-                logging.getLogger(f"django.security.{e.__class__.__name__}").warning(str(e))
+            row = _read_with_account(self.model, self.session_key)
+        except SuspiciousOperation as e:  # as Django's
+            logging.getLogger(f"django.security.{e.__class__.__name__}").warning(str(e))
+            row = None
+        if row is None:
             self._session_key = None
             return None
-        self.prefetched_user = session.user
+        session, self.prefetched_user = row
         return session
 
     def create_model_instance(self, data):
@@ -89,6 +90,71 @@ class SessionStore(DatabaseSessionStore):
     def flush(self):
         self.prefetched_user = NOT_READ
         super().flush()
+
+
+@dataclass(frozen=True)
+class _Statement:
+    sql: str
+    user_model: type
+    attnames: list  # the account's concrete fields, in the statement's order
+    converters: tuple  # (column, its converters) per value read, as Django's compiler applies them
+
+
+def _converters(field, table: str, connection) -> tuple:
+    column = field.get_col(table)
+    return column, tuple(connection.ops.get_db_converters(column) + column.get_db_converters(connection))
+
+
+@lru_cache(maxsize=8)
+def _statement(model, alias: str) -> _Statement:
+    """The statement that reads a session and its account, made once per process from the models.
+
+    Written by hand rather than with ``select_related``: building that query through the ORM on
+    every request cost a third of an online filing's time in the web process (docs/performance.md,
+    "Surge"). The columns, table names and value converters are the models' own."""
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    user_field = model._meta.get_field("user")
+    user_model = user_field.related_model
+    fields = user_model._meta.concrete_fields
+    table, users = model._meta.db_table, user_model._meta.db_table
+    columns = ", ".join(f"{quote(users)}.{quote(f.column)}" for f in fields)
+    sql = (
+        f"SELECT {quote(table)}.session_data, {quote(table)}.expire_date, {columns} "  # noqa: S608
+        f"FROM {quote(table)} LEFT OUTER JOIN {quote(users)} "
+        f"ON {quote(users)}.{quote(user_model._meta.pk.column)} = {quote(table)}.{quote(user_field.column)} "
+        f"WHERE {quote(table)}.session_key = %s AND {quote(table)}.expire_date > %s"
+    )
+    expires = _converters(model._meta.get_field("expire_date"), table, connection)
+    converters = (expires, *(_converters(f, users, connection) for f in fields))
+    return _Statement(sql, user_model, [f.attname for f in fields], converters)
+
+
+def _read_with_account(model, session_key: str):
+    """(the session, its account or None) for a key not expired, in one query; None if there is none."""
+    alias = router.db_for_read(model)
+    connection = connections[alias]
+    statement = _statement(model, alias)
+    now = model._meta.get_field("expire_date").get_db_prep_value(timezone.now(), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, [session_key, now])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    session_data, expires, *user_values = row
+    column, converters = statement.converters[0]
+    for converter in converters:
+        expires = converter(expires, column, connection)
+    session = model.from_db(
+        alias, ["session_key", "session_data", "expire_date"], [session_key, session_data, expires]
+    )
+    user = None
+    if user_values[0] is not None:  # the account's primary key: NULL when no account is joined
+        for i, (column, converters) in enumerate(statement.converters[1:]):
+            for converter in converters:
+                user_values[i] = converter(user_values[i], column, connection)
+        user = statement.user_model.from_db(alias, statement.attnames, user_values)
+    return session, user
 
 
 def _user_id(data: dict) -> int | None:
