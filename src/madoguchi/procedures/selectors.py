@@ -83,20 +83,32 @@ class VersionRules:
     then parses no JSON of the definition on each filing (issue 11's surge).
     """
 
-    __slots__ = ("definition", "schema", "validator")
+    __slots__ = ("check", "definition", "schema", "validator")
 
     def __init__(self, definition: dict, schema: dict):
         from jsonschema import Draft202012Validator
 
-        from madoguchi.forms.formats import FORMAT_CHECKER
+        from madoguchi.forms.formats import FORMAT_CHECKER, compiled_check
 
         self.definition = definition
         self.schema = schema
         self.validator = Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
+        self.check = compiled_check(schema)
 
     def errors(self, data: dict) -> list[str]:
-        """Every way the data breaks the schema, as 'path: message' (as ``forms.engine.schema_errors``)."""
+        """Every way the data breaks the schema, as 'path: message' (as ``forms.engine.schema_errors``).
+
+        Valid answers, the usual case, are confirmed by the compiled check; anything it refuses is
+        judged and worded by jsonschema (``forms.formats.compiled_check``)."""
         from madoguchi.forms.engine import validator_errors
+
+        if self.check is not None:
+            try:
+                self.check(data)
+            except Exception:  # refused, or a value it cannot handle: jsonschema decides below  # noqa: S110
+                pass
+            else:
+                return []
 
         return validator_errors(self.validator, data)
 
