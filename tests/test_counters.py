@@ -104,3 +104,15 @@ def test_the_receipt_task_run_twice_makes_one_notice(citizen_erin):
     assert Notice.objects.filter(submission=case.submission, kind="receipt").count() == 1
     send_submission_receipt.call(submission_id=str(case.submission_id))
     assert Notice.objects.filter(submission=case.submission, kind="receipt").count() == 1
+
+
+def test_on_postgresql_the_counters_skip_the_write_ahead_log_and_the_like_index():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has no unlogged tables")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relpersistence FROM pg_class WHERE relname = %s", [RateCounter._meta.db_table])
+        assert cursor.fetchone() == ("u",)  # unlogged: emptied after a crash, as a cache would be
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", [RateCounter._meta.db_table])
+        indexes = [row[0] for row in cursor.fetchall()]
+    assert indexes and not any("varchar_pattern_ops" in d for d in indexes)
+    assert caches["ratelimit"].hit("k", 60) == 1 and caches["ratelimit"].hit("k", 60) == 2

@@ -58,7 +58,7 @@ class Draft(models.Model):
     user = models.ForeignKey(
         "accounts.User", on_delete=models.CASCADE, null=True, blank=True, related_name="drafts"
     )
-    session_key = models.CharField(max_length=64, blank=True, db_index=True)
+    session_key = models.CharField(max_length=64, blank=True)  # indexed below (no index for LIKE)
     data = EncryptedJSONField(default=dict)
     submission_token = models.UUIDField(default=uuid.uuid4, editable=False)
     # A JPKI signature over the answers as they stand (cleared whenever an answer changes).
@@ -86,6 +86,9 @@ class Draft(models.Model):
         indexes = [
             models.Index(fields=["expires_at"]),
             models.Index(fields=["accepted_at"]),
+            # Only ever compared for equality: a plain index, without the one for LIKE that
+            # db_index=True adds on PostgreSQL (every accepted filing updates every index).
+            models.Index(fields=["session_key"], name="draft_session_key"),
             # The dispatcher's queue: accepted and not queued yet, oldest first (small: empty at rest).
             models.Index(
                 fields=["accepted_at"], name="draft_to_dispatch",
