@@ -4,11 +4,14 @@ from django_otp.admin import OTPAdminSite
 
 urlpatterns = [
     path("", include("madoguchi.core.urls")),
+    # Before the other apps: Django tries the patterns in order, and the form runner and the
+    # online submit are what a surge sends most (no other app's path starts with apply/ or
+    # applications/, so the order changes no answer; tests/test_access_rules.py resolves them all).
+    path("", include("madoguchi.submissions.urls")),
     path("", include("madoguchi.accounts.urls")),
     path("", include("madoguchi.organisations.urls")),
     path("", include("madoguchi.privacy.urls")),
     path("", include("madoguchi.procedures.urls")),
-    path("", include("madoguchi.submissions.urls")),
     path("", include("madoguchi.cases.urls")),
     path("", include("madoguchi.documents.urls")),
     path("", include("madoguchi.identity.urls")),

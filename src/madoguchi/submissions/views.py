@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -157,7 +157,7 @@ def _draft_payload(draft) -> bytes:
 
 @rate_limit("submit", setting="submission")
 def _submit(request: HttpRequest, draft_id) -> HttpResponse:
-    check_url = reverse("submissions:check", kwargs={"draft_id": draft_id})
+    check_url = reverse_lazy("submissions:check", kwargs={"draft_id": draft_id})  # made only if needed
     try:
         accepted = services.submission_accept(
             draft_id=draft_id, idempotency_key=request.POST.get("token", ""), user=request.user,
