@@ -34,8 +34,19 @@ LAYOUT=${SURGE_LAYOUT:-shared}            # shared: one server, its processes on
 THREADS=${SURGE_WEB_THREADS:-8}           # threads per web process (docs/operations.md)
 WORKERS=${SURGE_WORKERS:-2}               # background workers
 SCALE=${SURGE_SCALE-"1 2 3 4"}  # set and empty: no scale phases
-DRAFTS=${SURGE_DRAFTS:-24000}
-PHASE_DRAFTS=${SURGE_PHASE_DRAFTS:-7000}  # drafts offered to one phase (each submitted at most once)
+# Drafts offered to a phase (each submitted at most once): enough for SUBMIT_CAP filings a second
+# in the submit-only and scale phases (a phase that runs out of drafts ends early and reports the
+# cap, not the rate), 150 a second in the mixed and overload phases. SURGE_PHASE_DRAFTS fixes one number.
+SUBMIT_CAP=${SURGE_SUBMIT_CAP:-1000}
+PHASE_DRAFTS=${SURGE_PHASE_DRAFTS:-}
+phase_drafts() {  # $1: kind (mixed, submit), $2: seconds
+  if [ -n "$PHASE_DRAFTS" ]; then echo "$PHASE_DRAFTS"
+  elif [ "$1" = submit ]; then echo $(( $2 * SUBMIT_CAP ))
+  else echo $(( $2 * 150 )); fi
+}
+n_scale=0; for _ in $SCALE; do n_scale=$((n_scale + 1)); done
+# Default: the warm-up's, the two mixed phases', submit-only's and each scale phase's (74,300).
+DRAFTS=${SURGE_DRAFTS:-$(( 300 + 2 * $(phase_drafts mixed "$DURATION") + $(phase_drafts submit "$DURATION") + n_scale * $(phase_drafts submit "$SCALE_DURATION") ))}
 REPLAY=${SURGE_REPLAY:-0}
 REPLAY_MAX_SECONDS=${SURGE_REPLAY_MAX_SECONDS:-3600}  # the replay stops submitting after this long
 DRAIN_MAX_SECONDS=${SURGE_DRAIN_MAX_SECONDS:-3600}  # waiting for the workers to make every accepted filing a submission
@@ -168,7 +179,7 @@ phase() {
   WRK_SECONDS=$(( seconds + ${timeout%s} + 1 ))
   local drain=$seconds
   if [ "$kind" != bare ]; then
-    $PY bench/surge/surge.py take "$OUT/drafts.txt" "$PHASE_DRAFTS" "$dir/submit-lines.txt" >/dev/null
+    $PY bench/surge/surge.py take "$OUT/drafts.txt" "$(phase_drafts "$kind" "$seconds")" "$dir/submit-lines.txt" >/dev/null
   fi
   $PY bench/surge/surge.py cpu "$dir/cpu-before.json"
   case $kind in
