@@ -46,9 +46,15 @@ function init(args)
   exhausted = 0
 end
 
+-- wrk calls request() once in the first thread before any connection, only to look at the request
+-- (script_verify_request), and calls delay() before every request it sends: a request() before any
+-- delay() is that look, and must not use up a line (it did: each run left one draft unsent).
+local armed = false
+
 function delay()
   -- Think time between requests (SURGE_THINK_MS); when the phase is draining or a thread has used
   -- all its lines, the connection waits past the end of the run instead of sending anything.
+  armed = true
   if drain_at > 0 and os.time() - started >= drain_at then
     return 3600000
   end
@@ -60,6 +66,10 @@ function delay()
 end
 
 function request()
+  if not armed then  -- wrk's look at the request, never sent
+    local first = lines[1]
+    return wrk.format(first.method, first.path)
+  end
   local entry = lines[(counter % #lines) + 1]
   counter = counter + nthreads
   local headers = {}

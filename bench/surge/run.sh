@@ -45,8 +45,8 @@ phase_drafts() {  # $1: kind (mixed, submit), $2: seconds
   else echo $(( $2 * 150 )); fi
 }
 n_scale=0; for _ in $SCALE; do n_scale=$((n_scale + 1)); done
-# Default: the warm-up's, the two mixed phases', submit-only's and each scale phase's (74,300).
-DRAFTS=${SURGE_DRAFTS:-$(( 300 + 2 * $(phase_drafts mixed "$DURATION") + $(phase_drafts submit "$DURATION") + n_scale * $(phase_drafts submit "$SCALE_DURATION") ))}
+# Default: the warm-ups', the two mixed phases', submit-only's and each scale phase's (75,500).
+DRAFTS=${SURGE_DRAFTS:-$(( 300 + 2 * $(phase_drafts mixed "$DURATION") + $(phase_drafts submit "$DURATION") + n_scale * (300 + $(phase_drafts submit "$SCALE_DURATION")) ))}
 REPLAY=${SURGE_REPLAY:-0}
 REPLAY_MAX_SECONDS=${SURGE_REPLAY_MAX_SECONDS:-3600}  # the replay stops submitting after this long
 DRAIN_MAX_SECONDS=${SURGE_DRAIN_MAX_SECONDS:-3600}  # waiting for the workers to make every accepted filing a submission
@@ -232,6 +232,12 @@ print(DBTaskResult.objects.filter(status='READY').count(), 'tasks waiting,', DBT
 stop_server
 for n in $SCALE; do
   start_server "$n"
+  # Warm-up, not counted (as before the main phases): every process imports, connects and
+  # compiles its validators before the clock starts.
+  mkdir -p "$OUT/warm-$n"; WRK_PIDS=(); WRK_SECONDS=3
+  $PY bench/surge/surge.py take "$OUT/drafts.txt" 300 "$OUT/warm-$n/submit-lines.txt" >/dev/null
+  run_wrk "$OUT/warm-$n" submit 16 "$OUT/warm-$n/submit-lines.txt" ack SURGE_ONCE=1
+  wait "${WRK_PIDS[@]}" || true
   phase "scale-$n" submit "$CLIENTS" "$SCALE_DURATION"
   stop_server
 done

@@ -105,14 +105,14 @@ def _converters(field, table: str, connection) -> tuple:
     return column, tuple(connection.ops.get_db_converters(column) + column.get_db_converters(connection))
 
 
-@lru_cache(maxsize=8)
-def _statement(model, alias: str) -> _Statement:
-    """The statement that reads a session and its account, made once per process from the models.
+@lru_cache(maxsize=64)
+def _statement(model, connection) -> _Statement:
+    """The statement that reads a session and its account, made once per connection object (each
+    thread has its own) from the models: the converters are bound to that connection's operations.
 
     Written by hand rather than with ``select_related``: building that query through the ORM on
     every request cost a third of an online filing's time in the web process (docs/performance.md,
     "Surge"). The columns, table names and value converters are the models' own."""
-    connection = connections[alias]
     quote = connection.ops.quote_name
     user_field = model._meta.get_field("user")
     user_model = user_field.related_model
@@ -134,7 +134,7 @@ def _read_with_account(model, session_key: str):
     """(the session, its account or None) for a key not expired, in one query; None if there is none."""
     alias = router.db_for_read(model)
     connection = connections[alias]
-    statement = _statement(model, alias)
+    statement = _statement(model, connection)
     now = model._meta.get_field("expire_date").get_db_prep_value(timezone.now(), connection)
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, [session_key, now])
