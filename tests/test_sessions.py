@@ -160,3 +160,49 @@ def test_an_expired_or_unknown_session_reads_as_empty():
     )
     assert SessionStore(session_key=store.session_key).get("a") is None
     assert SessionStore(session_key="x" * 32).get("a") is None
+
+
+def test_the_migration_moves_the_valid_sessions_from_djangos_table_with_their_account(citizen_erin):
+    """core migration 0004: a deployment's sessions survive the move to core.Session."""
+    import importlib
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.contrib.sessions.backends.db import SessionStore as DjangoStore
+    from django.utils import timezone
+
+    migration = importlib.import_module("madoguchi.core.migrations.0004_session")
+    now = timezone.now()
+    rows = [
+        (
+            "a" * 32,
+            DjangoStore().encode({"_auth_user_id": str(citizen_erin.pk), "x": 1}),
+            now + timedelta(hours=1),
+        ),
+        ("b" * 32, DjangoStore().encode({"y": 2}), now + timedelta(hours=1)),  # no account
+        (
+            "c" * 32,
+            DjangoStore().encode({"_auth_user_id": "999999"}),
+            now + timedelta(hours=1),
+        ),  # account gone
+        ("d" * 32, DjangoStore().encode({"_auth_user_id": str(citizen_erin.pk)}), now - timedelta(hours=1)),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE django_session (session_key varchar(40) PRIMARY KEY, session_data text NOT NULL, "
+            "expire_date timestamp with time zone NOT NULL)"
+            if connection.vendor == "postgresql"
+            else "CREATE TABLE django_session (session_key varchar(40) PRIMARY KEY, session_data text NOT NULL, "
+            "expire_date datetime NOT NULL)"
+        )
+        for key, data, expires in rows:
+            cursor.execute("INSERT INTO django_session VALUES (%s, %s, %s)", [key, data, expires])
+    migration.copy_sessions(apps, SimpleNamespace(connection=connection))
+    moved = dict(Session.objects.values_list("session_key", "user_id"))
+    assert moved == {
+        "a" * 32: citizen_erin.pk,
+        "b" * 32: None,
+        "c" * 32: None,
+    }  # the expired one stays behind
+    assert SessionStore(session_key="a" * 32)["x"] == 1
