@@ -18,7 +18,7 @@ class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
 
         from .sessions import authenticated_user
 
-        super().process_request(request)
+        super().process_request(request)  # its checks, and request.auser
         request.user = SimpleLazyObject(lambda: authenticated_user(request))
 
 

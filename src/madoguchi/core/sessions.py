@@ -32,7 +32,8 @@ from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.db import DatabaseError, connections, router
 from django.utils import timezone
 
-# Not read: the store has no account row for this request (``prefetched`` answers None).
+# Not read: the store holds no account row for this request, and ``prefetched`` answers this too
+# (the backend then reads the account itself).
 NOT_READ = object()
 # The session store of the request being authenticated (``authenticated_user``).
 _store: ContextVar = ContextVar("madoguchi_session_store", default=None)
